@@ -1,0 +1,87 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from sqlalchemy.exc import IntegrityError
+
+from smartregion import auth, errors, storage
+from smartregion.api import api
+from smartregion.config import Config
+from smartregion.db import db
+
+log = logging.getLogger(__name__)
+babel = Babel()
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """Build the platform: kernel, then every enabled module in order."""
+    if config is None:
+        config = Config()
+    elif isinstance(config, dict):
+        config = Config(**config)
+    config.check()
+
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.from_mapping(config.as_dict())
+    app.config_obj = config
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    storage.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    api.init_app(app)
+    auth.init_app(app)
+    if config.uses_dev_identity:
+        from smartregion import devauth
+
+        devauth.init_app(app)
+
+    from smartregion import routes, web
+
+    api.register_blueprint(routes.blp)
+    app.register_blueprint(routes.health)
+    web.init_app(app)
+
+    for name in config.MODULES:
+        module = importlib.import_module(name)
+        if not hasattr(module, "init_app"):
+            log.warning("module %s has no init_app yet: not registered", name)
+            continue
+        module.init_app(app, api)
+
+    # Registered last so that it replaces flask-smorest's own handlers.
+    errors.init_app(app)
+    app.after_request(_end_transaction)
+    return app
+
+
+def _end_transaction(response):
+    """One transaction per request: commit what succeeded, roll back what did not."""
+    session = g.get("db_session")
+    if session is None:
+        return response
+    if response.status_code >= 400:
+        session.rollback()
+        return response
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        log.info("conflict on commit: %s", exc.orig)
+        return errors.problem(409, "Conflict", "The change conflicts with existing data.")
+    return response

@@ -1,0 +1,232 @@
+"""The ``smartregion`` command: run, worker, db upgrade, seed, import, audit verify."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from smartregion.config import ROOT, Config
+
+log = logging.getLogger("smartregion")
+
+DEMO_LOGINS = [
+    ("segreteria", "regional technical secretariat"),
+    ("revisore", "auditor (read-only)"),
+    ("firenze-comune", "municipality officer, Firenze"),
+    ("prato-comune", "municipality officer, Prato"),
+    ("firenze-utility", "utility operator, Firenze's lead company"),
+    ("prato-utility", "utility operator, Prato's lead company"),
+]
+
+
+def _logging() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def ensure_services(config: Config) -> None:
+    """Use DATABASE_URL / REDIS_URL when set; otherwise start the embedded servers and export them."""
+    from smartregion import embedded
+
+    if not os.environ.get("DATABASE_URL"):
+        url = embedded.start_postgres(config.VAR_DIR)
+        os.environ["DATABASE_URL"] = url
+        click.echo(f"Embedded PostgreSQL: {url}")
+    if not os.environ.get("REDIS_URL"):
+        url = embedded.start_redis(config.VAR_DIR)
+        os.environ["REDIS_URL"] = url
+        click.echo(f"Embedded Redis: {url}")
+
+
+def upgrade_database(url: str | None = None) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    alembic_config = AlembicConfig(str(ROOT / "alembic.ini"))
+    alembic_config.set_main_option("script_location", str(ROOT / "migrations"))
+    if url:
+        alembic_config.attributes["database_url"] = url
+    command.upgrade(alembic_config, "heads")
+
+
+def seed_demo(app) -> bool:
+    """Seed the demo region through each module's ``seed.demo``; True when something was loaded."""
+    from sqlalchemy import func, select
+
+    from smartregion import audit, tenancy
+    from smartregion.db import db
+    from tenants.models import Tenant
+
+    with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:seed"):
+        session = db.new_session()
+        try:
+            for name in app.config["MODULES"]:
+                try:
+                    seed = importlib.import_module(f"{name}.seed")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{name}.seed":
+                        raise
+                    continue
+                seed.demo(session)
+                session.flush()
+            loaded = session.scalar(select(func.count()).select_from(Tenant)) > 0
+            session.commit()
+            return loaded
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+@click.group()
+def main() -> None:
+    """smartregion: the regional smart-region delivery platform."""
+    _logging()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--worker/--no-worker", default=True, help="Start an RQ worker beside the web server.")
+def run(host: str, port: int, worker: bool) -> None:
+    """Start everything: databases (embedded if none configured), migrations, demo, web and worker."""
+    from waitress import serve
+
+    from smartregion.app import create_app
+
+    config = Config()
+    ensure_services(config)
+    os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")
+    click.echo("Applying migrations...")
+    upgrade_database()
+    app = create_app()
+    if not _has_tenants(app):
+        click.echo("Seeding the demo region...")
+        seed_demo(app)
+    children = []
+    if worker:
+        children.append(subprocess.Popen([sys.executable, "-m", "smartregion.cli", "worker"], env=os.environ.copy()))
+    click.echo(f"\nsmartregion is running on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
+    if app.config_obj.uses_dev_identity:
+        click.echo("Demo logins (development identity provider; the password is the username):")
+        for username, role in DEMO_LOGINS:
+            click.echo(f"  {username:<16} {role}")
+    try:
+        serve(app, host=host, port=port, threads=8, ident="smartregion")
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+            child.wait(timeout=30)
+
+
+def _has_tenants(app) -> bool:
+    from sqlalchemy import func, select
+
+    from smartregion.db import db
+    from tenants.models import Tenant
+
+    with app.app_context(), db.new_session() as session:
+        return session.scalar(select(func.count()).select_from(Tenant)) > 0
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--cron/--no-cron", default=True, help="Also schedule the periodic jobs.")
+@click.argument("queues", nargs=-1)
+def worker(burst: bool, cron: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker (with its scheduler) on the platform's queues."""
+    from rq import Worker
+
+    from smartregion import jobs
+
+    app = jobs.worker_app()
+    names = [jobs.queue_name(q, app) for q in (queues or jobs.QUEUES)]
+    connection = jobs.redis_connection(app)
+    if cron and not burst and jobs.PERIODIC:
+        scheduler = jobs.start_cron(app)
+        threading.Thread(target=scheduler.start, name="cron", daemon=True).start()
+    Worker(names, connection=connection).work(burst=burst, with_scheduler=not burst)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (alembic upgrade heads) as the schema owner."""
+    upgrade_database()
+    click.echo("Database is up to date.")
+
+
+@main.group()
+def seed() -> None:
+    """Load data."""
+
+
+@seed.command("demo")
+def seed_demo_command() -> None:
+    """Load the demo region: the Tuscan protocol, its tenants and demo users (idempotent)."""
+    from smartregion.app import create_app
+
+    seed_demo(create_app())
+    click.echo("Demo region loaded.")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import files (each module adds its own kinds)."""
+
+
+@main.group()
+def audit() -> None:
+    """The audit chain."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit status 1 when an event was edited or deleted."""
+    from smartregion import audit as audit_log
+    from smartregion import tenancy
+    from smartregion.app import create_app
+    from smartregion.db import db as database
+
+    app = create_app()
+    with app.app_context(), tenancy.regional_scope(), database.new_session() as session:
+        result = audit_log.verify(session)
+    if result.ok:
+        click.echo(f"Audit chain verified: {result.events} events, intact.")
+    else:
+        click.echo(f"Audit chain BROKEN at event {result.first_bad_event_id}: {result.reason} "
+                   f"({result.events} events verified before it).", err=True)
+        sys.exit(1)
+
+
+def _load_module_commands() -> None:
+    for name in Config().MODULES:
+        try:
+            module = importlib.import_module(f"{name}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{name}.cli":
+                raise
+            continue
+        for command in getattr(module, "import_commands", []):
+            import_group.add_command(command)
+        for command in getattr(module, "commands", []):
+            main.add_command(command)
+
+
+_load_module_commands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The kernel's pages: layout, login and logout, language, tenant switcher, vendored assets."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from smartregion import auth
+from smartregion.db import get_session
+
+bp = Blueprint("web", __name__)
+WEB_DIR = Path(__file__).resolve().parent
+NODE_MODULES = WEB_DIR / "node_modules"
+VENDOR_DIRS = {
+    "bootstrap-italia": NODE_MODULES / "bootstrap-italia" / "dist",
+    "chart.js": NODE_MODULES / "chart.js" / "dist",
+    "leaflet": NODE_MODULES / "leaflet" / "dist",
+    "axe-core": NODE_MODULES / "axe-core",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.context_processor(_layout_context)
+    app.before_request(_csrf_protect)
+
+
+def _layout_context() -> dict:
+    from flask_babel import get_locale
+
+    user = auth.current_user()
+    return {
+        "user": user,
+        "current_tenant": session.get("tenant") if user else None,
+        "locale": str(get_locale()),
+        "csrf_token": _csrf_token(),
+        "bootstrap_italia": (VENDOR_DIRS["bootstrap-italia"] / "css" / "bootstrap-italia.min.css").exists(),
+    }
+
+
+def _csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def _csrf_protect() -> None:
+    # Pages post forms with the session cookie; the API uses bearer tokens and is exempt.
+    if request.method in auth.SAFE_METHODS or request.path.startswith(("/api/", "/realms/", "/admin/realms/")):
+        return
+    if request.headers.get("Authorization"):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
+    if not sent or sent != session.get("csrf"):
+        abort(400, description=_("The form expired: reload the page and try again."))
+
+
+def login_user(token_response: dict) -> None:
+    claims = auth.verify_token(token_response["access_token"])
+    session["access_token"] = token_response["access_token"]
+    user = auth.User.from_claims(claims)
+    session["tenant"] = user.tenant_slugs[0] if user.tenant_slugs else None
+
+
+@bp.get("/")
+def home():
+    user = auth.current_user()
+    if user is None:
+        return redirect(url_for("web.login"))
+    return render_template("home.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    config = current_app.config
+    if config.get("KEYCLOAK_URL"):
+        return _keycloak_login()
+    error = None
+    if request.method == "POST":
+        from smartregion import devauth
+
+        user = devauth.authenticate(get_session(), request.form.get("username", ""), request.form.get("password", ""))
+        if user is None:
+            error = _("Wrong username or password.")
+        else:
+            login_user(devauth.issue_token(user))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+def _keycloak_client():
+    from keycloak import KeycloakOpenID
+
+    config = current_app.config
+    return KeycloakOpenID(server_url=config["KEYCLOAK_URL"].rstrip("/") + "/", realm_name=config["KEYCLOAK_REALM"],
+                          client_id=config["KEYCLOAK_CLIENT_ID"], client_secret_key=config.get("KEYCLOAK_CLIENT_SECRET"))
+
+
+def _keycloak_login():
+    state = secrets.token_urlsafe(24)
+    session["oidc_state"] = state
+    session["oidc_next"] = _safe_next(request.args.get("next"))
+    redirect_uri = url_for("web.oidc_callback", _external=True)
+    return redirect(_keycloak_client().auth_url(redirect_uri=redirect_uri, scope="openid profile email", state=state))
+
+
+@bp.get("/login/callback")
+def oidc_callback():
+    if not request.args.get("state") or request.args.get("state") != session.pop("oidc_state", None):
+        abort(400, description=_("The login attempt expired: try again."))
+    token = _keycloak_client().token(grant_type="authorization_code", code=request.args.get("code", ""),
+                                     redirect_uri=url_for("web.oidc_callback", _external=True))
+    login_user(token)
+    return redirect(session.pop("oidc_next", url_for("web.home")))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.home")
+
+
+@bp.post("/logout")
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    config = current_app.config
+    if config.get("KEYCLOAK_URL"):
+        issuer = current_app.config_obj.issuer
+        query = urlencode({"client_id": config["KEYCLOAK_CLIENT_ID"],
+                           "post_logout_redirect_uri": url_for("web.login", _external=True)})
+        return redirect(f"{issuer}/protocol/openid-connect/logout?{query}")
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.post("/language")
+def set_language():
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/tenant")
+def switch_tenant():
+    user = auth.require_user()
+    slug = request.form.get("tenant")
+    if slug and auth.can_see_tenant(user, slug):
+        session["tenant"] = slug
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/static/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str):
+    if package == "swagger-ui":
+        import swagger_ui_bundle
+
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
+    directory = VENDOR_DIRS.get(package)
+    if directory is None:
+        abort(404)
+    return send_from_directory(directory, filename, max_age=86400)
+
+
+def page_user() -> auth.User:
+    """The logged-in user of a page, or a redirect to the login page."""
+    user = auth.current_user()
+    if user is None:
+        abort(redirect(url_for("web.login", next=request.full_path.rstrip("?"))))
+    g.page_user = user
+    return user
