@@ -76,3 +76,15 @@ def paginate_query(session, statement, page: int, page_size: int):
 
 
 api = Api()
+
+
+class EnumField(ma.fields.Enum):
+    """A StrEnum field whose column is a plain string: loads the member, dumps its value."""
+
+    def __init__(self, enum, **kwargs):
+        super().__init__(enum, by_value=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return self.enum(value).value

@@ -41,6 +41,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config_obj = config
     app.json.sort_keys = False
 
+    app.before_request(_enter_request_context)
+    app.teardown_request(_leave_request_context)
     db.init_app(app)
     storage.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -68,6 +70,23 @@ def create_app(config: Config | dict | None = None) -> Flask:
     errors.init_app(app)
     app.after_request(_end_transaction)
     return app
+
+
+def _enter_request_context() -> None:
+    # Every request starts with no tenant, no regional scope and no actor, and puts back what was
+    # there before when it ends: server threads serve one request after another.
+    from smartregion import audit, tenancy
+
+    g.context_tokens = (tenancy.enter_clean(), audit.enter_clean())
+
+
+def _leave_request_context(exc) -> None:
+    from smartregion import audit, tenancy
+
+    tokens = g.pop("context_tokens", None)
+    if tokens is not None:
+        tenancy.leave(tokens[0])
+        audit.leave(tokens[1])
 
 
 def _end_transaction(response):

@@ -66,6 +66,14 @@ def set_actor(actor: str | None) -> None:
     _actor.set(actor)
 
 
+def enter_clean():
+    return _actor.set(None)
+
+
+def leave(token) -> None:
+    _actor.reset(token)
+
+
 @contextmanager
 def acting_as(actor: str) -> Iterator[None]:
     token = _actor.set(actor)

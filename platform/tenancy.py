@@ -34,6 +34,22 @@ def is_regional() -> bool:
     return _regional.get()
 
 
+def reset() -> None:
+    """Forget the tenant and the regional scope."""
+    _tenant_id.set(None)
+    _regional.set(False)
+
+
+def enter_clean() -> tuple:
+    """Start a request with no tenant and no regional scope; returns what ``leave`` restores."""
+    return _tenant_id.set(None), _regional.set(False)
+
+
+def leave(tokens: tuple) -> None:
+    _tenant_id.reset(tokens[0])
+    _regional.reset(tokens[1])
+
+
 def set_tenant(tenant_id: int | None) -> None:
     """Select a tenant for the rest of this request (used by the auth layer)."""
     _tenant_id.set(tenant_id)

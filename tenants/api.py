@@ -98,7 +98,7 @@ class Tenants(MethodView):
     @blp.documents_errors(400, 409, 422)
     def post(self, data):
         """Open a tenant for a municipality and its lead company (secretariat); it starts pending."""
-        auth.require_roles("secretariat")
+        auth.enter_regional("secretariat")
         return services.create_tenant(get_session(), **data)
 
 

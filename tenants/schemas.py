@@ -7,6 +7,8 @@ import re
 import marshmallow as ma
 from marshmallow import validate
 
+from smartregion.api import EnumField
+
 from tenants.models import MembershipRole, OrganizationKind, TenantStatus
 from tenants.validators import fiscal_code_problem, istat_problem, vat_problem
 
@@ -23,7 +25,7 @@ def _check(problem_of):
 
 class OrganizationSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    kind = ma.fields.Enum(OrganizationKind, by_value=True, required=True)
+    kind = EnumField(OrganizationKind, required=True)
     name = ma.fields.String(required=True, validate=validate.Length(min=2, max=300))
     istat_code = ma.fields.String(allow_none=True, validate=_check(istat_problem),
                                   metadata={"description": "ISTAT municipality code (municipalities)"})
@@ -46,7 +48,7 @@ class OrganizationUpdateSchema(OrganizationSchema):
     class Meta:
         partial = True
 
-    kind = ma.fields.Enum(OrganizationKind, by_value=True)
+    kind = EnumField(OrganizationKind)
 
     @ma.validates_schema
     def identifiers_by_kind(self, data, **kwargs):
@@ -54,7 +56,7 @@ class OrganizationUpdateSchema(OrganizationSchema):
 
 
 class OrganizationQuerySchema(ma.Schema):
-    kind = ma.fields.Enum(OrganizationKind, by_value=True)
+    kind = EnumField(OrganizationKind)
     q = ma.fields.String(metadata={"description": "Part of the name"})
 
 
@@ -65,7 +67,7 @@ class TenantSchema(ma.Schema):
     name = ma.fields.String(validate=validate.Length(min=2, max=300))
     municipality_id = ma.fields.Integer(required=True)
     lead_company_id = ma.fields.Integer(required=True)
-    status = ma.fields.Enum(TenantStatus, by_value=True, dump_only=True)
+    status = EnumField(TenantStatus, dump_only=True)
     status_reason = ma.fields.String(dump_only=True, allow_none=True)
     joined_on = ma.fields.Date(allow_none=True)
     keycloak_group = ma.fields.String(dump_only=True, allow_none=True)
@@ -91,7 +93,7 @@ class LeadCompanySchema(ma.Schema):
 class MembershipSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     organization_id = ma.fields.Integer(required=True)
-    role = ma.fields.Enum(MembershipRole, by_value=True, required=True)
+    role = EnumField(MembershipRole, required=True)
     organization = ma.fields.Nested(OrganizationSchema, dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
 

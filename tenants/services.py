@@ -237,6 +237,7 @@ def change_lead_company(session: Session, slug: str, organization_id: int, reaso
                                      role=MembershipRole.LEAD_COMPANY))
     tenant.lead_company_id = organization_id
     session.flush()
+    session.expire(tenant, ["lead_company"])
     after = tenant_snapshot(tenant) | {"reason": reason}
     audit.record(session, action="tenant.lead_company.change", entity_type="tenant", entity_id=tenant.id,
                  tenant_id=tenant.id, before=before, after=after)
