@@ -71,6 +71,8 @@ def paginate_query(session, statement, page: int, page_size: int):
     from sqlalchemy import func, select
 
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    if (page - 1) * page_size >= total:
+        return [], total
     rows = session.scalars(statement.limit(page_size).offset((page - 1) * page_size)).all()
     return rows, total
 

@@ -179,7 +179,9 @@ def seed_demo_command() -> None:
     """Load the demo region: the Tuscan protocol, its tenants and demo users (idempotent)."""
     from smartregion.app import create_app
 
-    seed_demo(create_app())
+    app = create_app()
+    seed_demo(app)
+    app.extensions["smartregion.db"].engine.dispose()
     click.echo("Demo region loaded.")
 
 
@@ -204,6 +206,7 @@ def audit_verify() -> None:
     app = create_app()
     with app.app_context(), tenancy.regional_scope(), database.new_session() as session:
         result = audit_log.verify(session)
+    app.extensions["smartregion.db"].engine.dispose()
     if result.ok:
         click.echo(f"Audit chain verified: {result.events} events, intact.")
     else:

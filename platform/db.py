@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, g, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import (
@@ -51,31 +51,44 @@ class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class Database:
-    """Holds the engine of the application role and hands out one session per request."""
+class _Bound:
+    """The engine and session factory of one application."""
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.sessionmaker: sessionmaker[Session] | None = None
-        self.owner_url: URL | None = None
+    def __init__(self, engine: Engine, owner_url: URL):
+        self.engine = engine
+        self.owner_url = owner_url
+        self.sessionmaker: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    """Hands out sessions of the application role: one per request, or new ones for jobs and tests.
+
+    The engine belongs to the application (``app.extensions``), so several apps can coexist.
+    """
 
     def init_app(self, app: Flask) -> None:
         url = app.config.get("DATABASE_URL")
         if not url:
             raise RuntimeError("DATABASE_URL is not set (smartregion run starts an embedded PostgreSQL)")
-        self.owner_url = make_url(url).set(drivername="postgresql+psycopg")
-        app_url = self.owner_url.set(
+        owner_url = make_url(url).set(drivername="postgresql+psycopg")
+        app_url = owner_url.set(
             username=app.config["APP_DATABASE_USER"],
-            password=app.config.get("APP_DATABASE_PASSWORD") or self.owner_url.password,
+            password=app.config.get("APP_DATABASE_PASSWORD") or owner_url.password,
         )
-        self.engine = create_engine(app_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        app.extensions["smartregion.db"] = self
+        engine = create_engine(app_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        app.extensions["smartregion.db"] = _Bound(engine, owner_url)
         app.teardown_appcontext(self._close_session)
 
+    @property
+    def bound(self) -> _Bound:
+        return current_app.extensions["smartregion.db"]
+
+    @property
+    def engine(self) -> Engine:
+        return self.bound.engine
+
     def new_session(self) -> Session:
-        assert self.sessionmaker is not None
-        return self.sessionmaker()
+        return self.bound.sessionmaker()
 
     def session(self) -> Session:
         if "db_session" not in g:

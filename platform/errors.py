@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
+
 from flask import Flask, Response, json, render_template, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from smartregion.tenancy import NoTenantContext
@@ -135,6 +137,12 @@ def init_app(app: Flask) -> None:
     def _integrity(error: IntegrityError):
         constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
         return render(409, "Conflict", f"The change conflicts with existing data ({constraint or 'constraint'}).")
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(psycopg.DataError)
+    def _data(error: Exception):
+        # PostgreSQL refused a value (an identifier beyond BIGINT, say): the request is at fault.
+        return render(400, "Bad request", "A value in the request is out of range or of the wrong type.")
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

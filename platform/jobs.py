@@ -146,7 +146,7 @@ def worker_app() -> Flask:
         _process_app = (os.getpid(), create_app())
     elif _process_app[0] != os.getpid():
         # A forked work horse must not share the parent's database connections.
-        db.engine.dispose(close=False)
+        _process_app[1].extensions["smartregion.db"].engine.dispose(close=False)
         _process_app = (os.getpid(), _process_app[1])
     return _process_app[1]
 
