@@ -8,9 +8,8 @@ import marshmallow as ma
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest.utils import prepare_response
-from webargs.flaskparser import FlaskParser
-
 from smartregion.errors import PROBLEM_JSON
+from webargs.flaskparser import FlaskParser
 
 
 class ProblemSchema(ma.Schema):

@@ -7,12 +7,11 @@ import logging
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
-from sqlalchemy.exc import IntegrityError
-
 from smartregion import auth, errors, storage
 from smartregion.api import api
 from smartregion.config import Config
 from smartregion.db import db
+from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
 babel = Babel()

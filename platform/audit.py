@@ -12,11 +12,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from smartregion.db import Base
 from sqlalchemy import BigInteger, Identity, Index, String, Text, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
-
-from smartregion.db import Base
 
 GENESIS = "0" * 64
 # One chain for the whole platform: writers take this transaction-level lock in turn.

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 
 import jwt
 from flask import Flask, current_app, g, request, session
-from sqlalchemy import select
-
 from smartregion import audit, tenancy
 from smartregion.errors import Forbidden, NotFound, ServiceUnavailable, Unauthorized
+from sqlalchemy import select
 
 ROLES = ("secretariat", "municipality", "utility", "auditor")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -235,6 +234,7 @@ def enter_tenant(slug: str, *, write: bool = False, roles: tuple[str, ...] | Non
     Someone who is not a member gets 404, as if the tenant did not exist.
     """
     from smartregion.db import get_session
+
     from tenants.models import Tenant, TenantStatus
 
     user = require_user()

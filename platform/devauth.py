@@ -18,12 +18,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from smartregion.db import Base, db
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
-
-from smartregion.db import Base, db
 
 ROLES = ("secretariat", "municipality", "utility", "auditor")
 ADMIN_CLIENT_ID = "smartregion-admin"

@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 
 import psycopg
-
 from flask import Flask, Response, json, render_template, request
+from smartregion.tenancy import NoTenantContext
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
-
-from smartregion.tenancy import NoTenantContext
 
 log = logging.getLogger(__name__)
 

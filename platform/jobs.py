@@ -15,12 +15,11 @@ from typing import Any
 from flask import Flask, current_app
 from redis import Redis
 from rq import Queue
+from smartregion import audit, tenancy
+from smartregion.db import Base, CreatedAt, db
 from sqlalchemy import BigInteger, Integer, String, Text, event, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
-
-from smartregion import audit, tenancy
-from smartregion.db import Base, CreatedAt, db
 
 log = logging.getLogger(__name__)
 

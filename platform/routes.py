@@ -5,13 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import Blueprint as FlaskBlueprint
 from flask import current_app, jsonify
-from sqlalchemy import text
-
 from smartregion import audit, auth
 from smartregion.api import Blueprint
 from smartregion.db import get_session
 from smartregion.errors import NotFound
 from smartregion.jobs import Job, redis_connection
+from sqlalchemy import text
 
 blp = Blueprint("kernel", __name__, url_prefix="/api/v1", description="Jobs and the audit chain")
 health = FlaskBlueprint("health", __name__)

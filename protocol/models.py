@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, Text, UniqueConstraint
+from smartregion.db import Base, CreatedAt
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from smartregion.db import Base, CreatedAt
 from tenants.models import Organization
 
 
@@ -61,3 +62,159 @@ class ProtocolSignatory(CreatedAt, Base):
 
     protocol: Mapped[Protocol] = relationship(back_populates="signatories")
     organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class AdhesionStatus(StrEnum):
+    PENDING = "pending"
+    ADMITTED = "admitted"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class Decision(StrEnum):
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+
+
+class AdhesionRequest(CreatedAt, Base):
+    """A request to join a protocol ("richiesta di adesione"), decided by the original signatories."""
+
+    __tablename__ = "protocol_adhesion_requests"
+    __table_args__ = (
+        CheckConstraint("accepts_objectives AND accepts_conditions", name="terms_accepted"),
+        CheckConstraint("status IN ('pending', 'admitted') OR reason IS NOT NULL", name="closed_has_reason"),
+        Index("uq_protocol_adhesion_requests_open", "protocol_id", "organization_id", unique=True,
+              postgresql_where="status IN ('pending', 'admitted')"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    lead_company_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    tenant_slug: Mapped[str | None] = mapped_column(String(63))
+    representative_name: Mapped[str] = mapped_column(String(200))
+    representative_role: Mapped[str] = mapped_column(String(200))
+    representative_email: Mapped[str | None] = mapped_column(String(320))
+    accepts_objectives: Mapped[bool] = mapped_column(Boolean)
+    accepts_conditions: Mapped[bool] = mapped_column(Boolean)
+    requested_on: Mapped[date]
+    status: Mapped[AdhesionStatus] = mapped_column(String(16), default=AdhesionStatus.PENDING)
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None]
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id], lazy="joined")
+    lead_company: Mapped[Organization | None] = relationship(foreign_keys=[lead_company_id], lazy="joined")
+    decisions: Mapped[list[AdhesionDecision]] = relationship(
+        back_populates="request", order_by="AdhesionDecision.id", lazy="selectin")
+
+    def __repr__(self) -> str:
+        return f"<AdhesionRequest {self.id} org={self.organization_id} {self.status}>"
+
+
+class AdhesionDecision(CreatedAt, Base):
+    """One original signatory's acceptance or refusal of an adhesion request."""
+
+    __tablename__ = "protocol_adhesion_decisions"
+    __table_args__ = (
+        UniqueConstraint("request_id", "signatory_id"),
+        CheckConstraint("decision = 'accept' OR reason IS NOT NULL", name="refusal_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("protocol_adhesion_requests.id", ondelete="CASCADE"))
+    signatory_id: Mapped[int] = mapped_column(ForeignKey("protocol_signatories.id"))
+    decision: Mapped[Decision] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date]
+    decided_by: Mapped[str] = mapped_column(String(200))
+
+    request: Mapped[AdhesionRequest] = relationship(back_populates="decisions")
+    signatory: Mapped[ProtocolSignatory] = relationship(lazy="joined")
+
+
+class Waiver(CreatedAt, Base):
+    """A milestone waived for one tenant (or for all), with the secretariat's reason ("deroga")."""
+
+    __tablename__ = "protocol_waivers"
+    __table_args__ = (
+        CheckConstraint("length(btrim(reason)) >= 3", name="has_reason"),
+        UniqueConstraint("protocol_id", "milestone_key", "tenant_id", postgresql_nulls_not_distinct=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"), index=True)
+    milestone_key: Mapped[str] = mapped_column(String(63))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(200))
+
+
+class MonitoringReport(CreatedAt, Base):
+    """A frozen monitoring report ("rapporto di monitoraggio") for one tenant, or the region when no tenant.
+
+    Rows are written once: the application role may only insert and read them, and a trigger refuses
+    any change, so the SHA-256 of the content keeps proving what was issued.
+    """
+
+    __tablename__ = "protocol_monitoring_reports"
+    __table_args__ = (
+        UniqueConstraint("protocol_id", "milestone_key", "tenant_id", postgresql_nulls_not_distinct=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"), index=True)
+    milestone_key: Mapped[str] = mapped_column(String(63))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    issued_on: Mapped[date]
+    content: Mapped[dict] = mapped_column(JSONB)
+    sha256: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str | None] = mapped_column(String(36))
+
+    def __repr__(self) -> str:
+        return f"<MonitoringReport {self.id} {self.milestone_key} tenant={self.tenant_id}>"
+
+
+class NoticeKind(StrEnum):
+    APPROACHING = "approaching"
+    PASSED = "passed"
+
+
+class ProtocolNotice(CreatedAt, Base):
+    """A deadline notice for a tenant, or for the secretariat when no tenant ("avviso di scadenza")."""
+
+    __tablename__ = "protocol_notices"
+    __table_args__ = (
+        UniqueConstraint("protocol_id", "tenant_id", "milestone_key", "kind", postgresql_nulls_not_distinct=True),
+        Index("ix_protocol_notices_tenant", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
+    milestone_key: Mapped[str] = mapped_column(String(63))
+    kind: Mapped[NoticeKind] = mapped_column(String(16))
+    due_on: Mapped[date]
+    noticed_on: Mapped[date]
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    emailed_at: Mapped[datetime | None]
+    email_error: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime | None]
+
+
+class NoticeRecipient(CreatedAt, Base):
+    """An e-mail address that receives the notices of a tenant, or of the secretariat when no tenant."""
+
+    __tablename__ = "protocol_notice_recipients"
+    __table_args__ = (
+        UniqueConstraint("protocol_id", "tenant_id", "email", postgresql_nulls_not_distinct=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
+    email: Mapped[str] = mapped_column(String(320))

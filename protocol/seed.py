@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from smartregion import audit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from protocol.models import AcceptanceRule, Protocol, ProtocolSignatory, SignatoryRole
-from smartregion import audit
 from tenants.models import Organization, OrganizationKind
 from tenants.seed import SIGNED_ON
 
@@ -22,8 +22,9 @@ def demo(session: Session) -> None:
         plan_months=2, monitoring_every_months=3, acceptance_rule=AcceptanceRule.ALL_SIGNATORIES,
         notes="Demo: the exact day of signature is not in the sources; 2017-12-27 is used.")
     session.add(protocol)
-    signatories = session.scalars(select(Organization).where(Organization.kind.in_(
-        [OrganizationKind.REGION, OrganizationKind.ASSOCIATION, OrganizationKind.MUNICIPALITY])).order_by(Organization.id))
+    original_kinds = [OrganizationKind.REGION, OrganizationKind.ASSOCIATION, OrganizationKind.MUNICIPALITY]
+    signatories = session.scalars(
+        select(Organization).where(Organization.kind.in_(original_kinds)).order_by(Organization.id))
     for org in signatories:
         protocol.signatories.append(ProtocolSignatory(organization_id=org.id, role=SignatoryRole.ORIGINAL,
                                                       joined_on=SIGNED_ON))

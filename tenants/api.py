@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-
 from smartregion import auth, tenancy
 from smartregion.api import Blueprint
 from smartregion.db import get_session
 from smartregion.errors import NotFound
+
 from tenants import services
 from tenants.schemas import (
     AcceptedSchema,

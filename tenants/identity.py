@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Flask
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakGetError
-
 from smartregion.devauth import ADMIN_CLIENT_ID
 
 PARENT = "tenants"

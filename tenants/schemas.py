@@ -6,7 +6,6 @@ import re
 
 import marshmallow as ma
 from marshmallow import validate
-
 from smartregion.api import EnumField
 
 from tenants.models import MembershipRole, OrganizationKind, TenantStatus

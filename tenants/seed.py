@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from smartregion import devauth
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartregion import devauth
 from tenants import services
 from tenants.models import Organization, OrganizationKind, Tenant, TenantStatus
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from smartregion import audit, jobs
+from smartregion.errors import Conflict, NotFound, Unprocessable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from smartregion import audit, jobs
-from smartregion.errors import Conflict, NotFound, Unprocessable
 from tenants.models import (
     MembershipRole,
     Organization,
@@ -151,7 +151,8 @@ def create_tenant(session: Session, *, slug: str, municipality_id: int, lead_com
                     status=TenantStatus.PENDING, joined_on=joined_on)
     session.add(tenant)
     session.flush()
-    for org_id, role in ((municipality_id, MembershipRole.MUNICIPALITY), (lead_company_id, MembershipRole.LEAD_COMPANY)):
+    founding = ((municipality_id, MembershipRole.MUNICIPALITY), (lead_company_id, MembershipRole.LEAD_COMPANY))
+    for org_id, role in founding:
         session.add(TenantMembership(tenant_id=tenant.id, organization_id=org_id, role=role))
     session.flush()
     audit.record(session, action="tenant.create", entity_type="tenant", entity_id=tenant.id,

@@ -2,10 +2,9 @@
 
 import psycopg
 from click.testing import CliRunner
+from smartregion.audit import AuditEvent
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-
-from smartregion.audit import AuditEvent
 
 
 def _owner(owner_url):

@@ -71,12 +71,11 @@ def test_bad_tokens_are_refused_with_401_invalid_token(app, client, demo, case):
         payload = base64.urlsafe_b64encode(json.dumps(_claims(app)).encode()).rstrip(b"=").decode()
         token = f"{header}.{payload}."
     elif case == "hs256":
-        from smartregion import devauth
-
         import hashlib
         import hmac
 
         from cryptography.hazmat.primitives import serialization
+        from smartregion import devauth
 
         # The classic confusion attack: the public key used as an HMAC secret.
         key = devauth.signing_key(app)

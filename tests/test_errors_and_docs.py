@@ -1,7 +1,6 @@
 """problem+json everywhere, the OpenAPI document, health, and the production guards."""
 
 import pytest
-
 from smartregion.config import Config, ConfigurationError
 
 
@@ -80,7 +79,6 @@ def test_production_refuses_unsafe_configuration(overrides, message):
 
 def test_development_identity_provider_refuses_production():
     from flask import Flask
-
     from smartregion import devauth
 
     app = Flask(__name__)

@@ -2,10 +2,10 @@
 
 import psycopg
 import pytest
+from smartregion import tenancy
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from smartregion import tenancy
 from tenants.models import Tenant, TenantMembership
 
 

@@ -2,10 +2,9 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from smartregion.models import load_all
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from smartregion.models import load_all
 
 
 def test_models_and_migrations_agree(owner_url):

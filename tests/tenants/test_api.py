@@ -1,8 +1,7 @@
 """Organizations and tenants through the API, as the secretariat and as members."""
 
-from sqlalchemy import select
-
 from smartregion.audit import AuditEvent
+from sqlalchemy import select
 
 
 def _org(client, **fields):
