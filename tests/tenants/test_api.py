@@ -140,3 +140,12 @@ def test_duplicate_slug_is_a_conflict(as_user, db):
                                                  "lead_company_id": lead})
     assert response.status_code == 409
     assert response.json["errors"] == {"slug": ["Already in use."]}
+
+
+def test_members_read_only_the_organizations_of_their_tenants(as_user):
+    names = {o["name"] for o in as_user("firenze-utility").get("/api/v1/organizations").json}
+    assert names == {"Comune di Firenze", "Firenze Servizi Esempio S.p.A. (società di esempio)"}
+    prato = as_user("segreteria").get("/api/v1/organizations", query_string={"q": "Prato"}).json
+    hidden = [o for o in prato if o["kind"] == "municipality"][0]
+    assert as_user("firenze-utility").get(f"/api/v1/organizations/{hidden['id']}").status_code == 404
+    assert as_user("revisore").get(f"/api/v1/organizations/{hidden['id']}").status_code == 200
