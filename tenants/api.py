@@ -16,7 +16,7 @@ from tenants.schemas import (
     OrganizationQuerySchema,
     OrganizationSchema,
     OrganizationUpdateSchema,
-    ReasonSchema,
+    TenantReasonSchema,
     TenantSchema,
     TenantUpdateSchema,
 )
@@ -73,7 +73,7 @@ class OrganizationById(MethodView):
                 raise NotFound(f"Organization {org_id} not found.")
         return org
 
-    @blp.arguments(OrganizationUpdateSchema)
+    @blp.arguments(OrganizationUpdateSchema(partial=True))
     @blp.response(200, OrganizationSchema)
     @blp.documents_errors(400, 404, 409, 422)
     def patch(self, data, org_id):
@@ -130,7 +130,7 @@ def accept_tenant(slug):
 
 
 @blp.route("/tenants/<slug>/suspend", methods=["POST"])
-@blp.arguments(ReasonSchema)
+@blp.arguments(TenantReasonSchema)
 @blp.response(200, TenantSchema)
 @blp.documents_errors(400, 404, 409)
 def suspend_tenant(data, slug):
@@ -140,7 +140,7 @@ def suspend_tenant(data, slug):
 
 
 @blp.route("/tenants/<slug>/reactivate", methods=["POST"])
-@blp.arguments(ReasonSchema)
+@blp.arguments(TenantReasonSchema)
 @blp.response(200, TenantSchema)
 @blp.documents_errors(400, 404, 409)
 def reactivate_tenant(data, slug):

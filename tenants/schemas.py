@@ -44,8 +44,7 @@ class OrganizationSchema(ma.Schema):
 
 
 class OrganizationUpdateSchema(OrganizationSchema):
-    class Meta:
-        partial = True
+    """Every field optional (the API loads it with ``partial=True``)."""
 
     kind = EnumField(OrganizationKind)
 
@@ -80,7 +79,7 @@ class TenantUpdateSchema(ma.Schema):
     joined_on = ma.fields.Date(allow_none=True)
 
 
-class ReasonSchema(ma.Schema):
+class TenantReasonSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 

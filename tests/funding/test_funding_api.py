@@ -74,9 +74,7 @@ def test_another_tenant_cannot_see_the_project_and_the_database_hides_its_rows(a
     db.rollback()  # the next transaction starts in the tenant's scope
     with tenancy.tenant_context(tenant_ids["prato"]):
         rows = (
-            db.execute(
-                text("SELECT tenant_id FROM funding_projects UNION ALL SELECT tenant_id FROM funding_matches")
-            )
+            db.execute(text("SELECT tenant_id FROM funding_projects UNION ALL SELECT tenant_id FROM funding_matches"))
             .scalars()
             .all()
         )
@@ -100,15 +98,18 @@ def test_a_project_change_recomputes_its_matches(as_user, db):
     assert not same["eligible"] and not grant["passed"]
     assert "sopra il massimo di 500.000,00 EUR" in grant["detail"]
     stored = db.scalar(
-        select(Match).where(
-            Match.project_id == project_id, Match.funding_line_id == pnrr["funding_line"]["id"]
-        )
+        select(Match).where(Match.project_id == project_id, Match.funding_line_id == pnrr["funding_line"]["id"])
     )
     assert stored.eligible is False
 
 
 def test_a_line_change_recomputes_matches_and_ranks_the_regions_projects(as_user):
     seg = as_user("segreteria")
+    living = seg.get("/api/v1/funding-lines?domain=living").json
+    assert {line["title"] for line in living} == {
+        "Adattamento delle città al cambiamento climatico",
+        "Bando regionale per la sicurezza urbana integrata",
+    }
     lines = seg.get("/api/v1/funding-lines?programme=regional").json
     security = next(line for line in lines if line["title"].startswith("Bando regionale per la sicurezza"))
     ranking = seg.get(f"/api/v1/funding-lines/{security['id']}/ranking").json["matches"]
@@ -239,10 +240,7 @@ def test_projects_are_created_with_cup_validation_and_milestones(as_user):
         },
     )
     assert done.json["progress_pct"] == 50
-    assert (
-        as_user("firenze-utility").get(f"/api/v1/tenants/firenze/projects/{good.json['id']}").status_code
-        == 200
-    )
+    assert as_user("firenze-utility").get(f"/api/v1/tenants/firenze/projects/{good.json['id']}").status_code == 200
 
 
 def test_deadline_notices_reach_the_tenants_with_matching_projects_once(as_user, app, db):
@@ -292,5 +290,55 @@ def test_the_project_page_shows_the_explained_ranking(as_user):
     assert "Mobilità sostenibile e sistemi di trasporto intelligenti" in html
     assert "Prima fase: Scadenza" in html
     assert as_user("prato-comune").get(f"/funding/tenants/firenze/projects/{project_id}").status_code == 404
+    seg = as_user("segreteria")
+    line_id = next(
+        line["id"]
+        for line in seg.get("/api/v1/funding-lines?programme=fsc").json
+        if line["title"].startswith("Mobilità")
+    )
+    ranking = seg.get(f"/funding/lines/{line_id}")
+    assert ranking.status_code == 200 and "Banca dati unica della mobilità" in ranking.get_data(as_text=True)
+    assert firenze.get(f"/funding/lines/{line_id}").status_code == 403
     lines = firenze.get("/funding/lines")
     assert lines.status_code == 200 and "5G per le comunità intelligenti" in lines.get_data(as_text=True)
+
+
+def test_seeding_the_demo_again_adds_nothing(as_user, app, db):
+    from smartregion.cli import seed_demo
+
+    def counts():
+        return db.execute(
+            text(
+                "SELECT (SELECT count(*) FROM funding_lines), (SELECT count(*) FROM funding_projects), "
+                "(SELECT count(*) FROM funding_operational_plans)"
+            )
+        ).one()
+
+    before = counts()
+    db.rollback()
+    seed_demo(app)
+    assert counts() == before == (14, 8, 1)
+
+
+def test_auditors_read_projects_and_matches_but_write_nothing(as_user):
+    auditor = as_user("revisore")
+    projects = auditor.get("/api/v1/tenants/prato/projects")
+    assert projects.status_code == 200 and len(projects.json) == 4
+    matches = auditor.get(f"/api/v1/tenants/prato/projects/{projects.json[0]['id']}/matches?limit=3")
+    assert matches.status_code == 200 and len(matches.json["matches"]) == 3
+    assert (
+        auditor.patch(
+            f"/api/v1/tenants/prato/projects/{projects.json[0]['id']}", json={"title": "Cambiato"}
+        ).status_code
+        == 403
+    )
+
+
+def test_the_openapi_document_describes_the_funding_endpoints(client):
+    spec = client.get("/api/openapi.json")
+    assert spec.status_code == 200
+    paths = spec.json["paths"]
+    assert "/api/v1/tenants/{slug}/projects/{project_id}/matches" in paths
+    assert "/api/v1/operational-plans/{plan_id}/export" in paths
+    matches = paths["/api/v1/tenants/{slug}/projects/{project_id}/matches"]["get"]
+    assert "200" in matches["responses"] and "404" in matches["responses"]

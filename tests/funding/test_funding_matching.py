@@ -117,22 +117,16 @@ def test_each_hard_criterion_alone_makes_a_line_ineligible_and_says_why(changes,
 def test_trl_outside_the_range_excludes_only_when_both_sides_declare_it():
     assert not explained(project(trl=3), line(trl_min=5, trl_max=7))["trl"]["passed"]
     assert explained(project(trl=None), line(trl_min=5, trl_max=7))["trl"]["passed"]
-    assert (
-        explained(project(trl=6), line(trl_min=5, trl_max=7))["trl"]["detail"] == "TRL 6 nell'intervallo 5-7"
-    )
+    assert explained(project(trl=6), line(trl_min=5, trl_max=7))["trl"]["detail"] == "TRL 6 nell'intervallo 5-7"
 
 
 def test_two_stage_lines_are_applied_to_by_the_first_stage():
-    two = line(
-        deadline_model="two_stage", deadlines=(TODAY + timedelta(days=10), TODAY + timedelta(days=200))
-    )
+    two = line(deadline_model="two_stage", deadlines=(TODAY + timedelta(days=10), TODAY + timedelta(days=200)))
     criteria = explained(project(), two, "en")
     assert criteria["deadline"]["passed"]
     assert criteria["deadline"]["detail"].startswith("First stage: Deadline 2026-12-02, in 10 days")
     assert not criteria["time_left"]["passed"]
-    late = line(
-        deadline_model="two_stage", deadlines=(TODAY - timedelta(days=5), TODAY + timedelta(days=200))
-    )
+    late = line(deadline_model="two_stage", deadlines=(TODAY - timedelta(days=5), TODAY + timedelta(days=200)))
     assert not explained(project(), late)["deadline"]["passed"]
 
 

@@ -17,39 +17,44 @@ def _upload(client, url: str, path: Path):
     )
 
 
-def test_the_secretariat_imports_portal_topics_and_a_reimport_updates_them(as_user, db):
+def _import(client, url: str, path: Path, wait_for_job, data: bytes | None = None) -> dict:
+    body = data if data is not None else path.read_bytes()
+    accepted = client.post(url, data={"file": (io.BytesIO(body), path.name)}, content_type="multipart/form-data")
+    assert accepted.status_code == 202, accepted.json
+    job = wait_for_job(accepted.json["job_id"])
+    assert job["state"] == "finished", job
+    assert job["result"]["file_sha256"] == accepted.json["file_sha256"]
+    return job["result"]
+
+
+def test_the_secretariat_imports_portal_topics_and_a_reimport_updates_them(as_user, db, rq_worker, wait_for_job):
     seg = as_user("segreteria")
-    first = _upload(seg, "/api/v1/funding-lines/import?format=ft_portal", DATA / "ft_portal_search.json")
-    assert first.status_code == 200, first.json
-    assert len(first.json["created"]) == 5 and first.json["updated"] == []
-    assert [e["line"] for e in first.json["errors"]] == [8]
-    assert len(first.json["skipped"]) == 2
-    mission = seg.get(f"/api/v1/funding-lines/{first.json['created'][0]}").json
-    assert (
-        mission["external_id"] == "HORIZON-MISS-2026-CIT-02-01" and mission["external_source"] == "ft_portal"
-    )
+    url = "/api/v1/funding-lines/import?format=ft_portal"
+    first = _import(seg, url, DATA / "ft_portal_search.json", wait_for_job)
+    assert len(first["created"]) == 5 and first["updated"] == []
+    assert [e["line"] for e in first["errors"]] == [8]
+    assert len(first["skipped"]) == 2
+    mission = seg.get(f"/api/v1/funding-lines/{first['created'][0]}").json
+    assert mission["external_id"] == "HORIZON-MISS-2026-CIT-02-01" and mission["external_source"] == "ft_portal"
     assert mission["deadline_model"] == "two_stage" and mission["deadlines"] == ["2027-01-20", "2027-09-15"]
 
     document = json.loads((DATA / "ft_portal_search.json").read_text())
     document["results"][0]["metadata"]["deadlineDate"][0] = "2027-02-03T16:00:00.000+0000"
-    again = seg.post(
-        "/api/v1/funding-lines/import?format=ft_portal",
-        data={"file": (io.BytesIO(json.dumps(document).encode()), "search.json")},
-        content_type="multipart/form-data",
-    )
-    assert again.json["updated"] == [mission["id"]] and again.json["created"] == []
-    assert len(again.json["unchanged"]) == 4
+    again = _import(seg, url, DATA / "ft_portal_search.json", wait_for_job, json.dumps(document).encode())
+    assert again["updated"] == [mission["id"]] and again["created"] == []
+    assert len(again["unchanged"]) == 4
     updated = seg.get(f"/api/v1/funding-lines/{mission['id']}").json
     assert updated["deadlines"] == ["2027-02-03", "2027-09-15"] and updated["revision"] == 2
     assert db.scalars(select(AuditEvent.action).where(AuditEvent.action == "funding.line.reimport")).all()
 
 
-def test_csv_import_keeps_good_rows_reports_bad_ones_and_refuses_malformed_files(as_user):
+def test_csv_import_keeps_good_rows_reports_bad_ones_and_refuses_malformed_files(as_user, rq_worker, wait_for_job):
     seg = as_user("segreteria")
-    report = _upload(seg, "/api/v1/funding-lines/import?format=csv", DATA / "funding_lines.csv")
-    assert report.status_code == 200
-    assert len(report.json["created"]) == 3
-    assert {(e["line"], e["field"]) for e in report.json["errors"]} >= {(5, "total_budget"), (6, "min_grant")}
+    report = _import(seg, "/api/v1/funding-lines/import?format=csv", DATA / "funding_lines.csv", wait_for_job)
+    assert len(report["created"]) == 3
+    assert {(e["line"], e["field"]) for e in report["errors"]} >= {(5, "total_budget"), (6, "min_grant")}
+    again = _import(seg, "/api/v1/funding-lines/import?format=csv", DATA / "funding_lines.csv", wait_for_job)
+    assert again["created"] == [] and sorted(again["unchanged"]) == sorted(report["created"])
     before = seg.get("/api/v1/funding-lines").headers["X-Pagination"]
     malformed = seg.post(
         "/api/v1/funding-lines/import?format=csv",
@@ -67,7 +72,7 @@ def test_csv_import_keeps_good_rows_reports_bad_ones_and_refuses_malformed_files
     )
 
 
-def test_opencoesione_records_fill_projects_with_the_same_cup(as_user):
+def test_opencoesione_records_fill_projects_with_the_same_cup(as_user, rq_worker, wait_for_job):
     firenze = as_user("firenze-comune")
     created = firenze.post(
         "/api/v1/tenants/firenze/projects",
@@ -80,11 +85,12 @@ def test_opencoesione_records_fill_projects_with_the_same_cup(as_user):
         },
     )
     assert created.status_code == 201, created.json
-    report = _upload(as_user("segreteria"), "/api/v1/opencoesione/import", DATA / "opencoesione_progetti.csv")
-    assert report.status_code == 200, report.json
-    assert report.json["updated"][0]["project_id"] == created.json["id"]
-    assert report.json["unmatched_cups"] == ["J31F22000980006"]
-    assert {(e["line"], e["field"]) for e in report.json["errors"]} == {
+    report = _import(
+        as_user("segreteria"), "/api/v1/opencoesione/import", DATA / "opencoesione_progetti.csv", wait_for_job
+    )
+    assert report["updated"][0]["project_id"] == created.json["id"]
+    assert report["unmatched_cups"] == ["J31F22000980006"]
+    assert {(e["line"], e["field"]) for e in report["errors"]} == {
         (6, "CUP"),
         (7, "FINANZ_TOTALE_PUBBLICO"),
     }
@@ -128,9 +134,7 @@ def test_a_submitted_census_projects_form_becomes_project_cards_once(as_user, db
     )
     assert returned.status_code == 409
     assert (
-        prato.post(
-            "/api/v1/tenants/prato/projects/from-census", json={"submission_id": firenze_submission}
-        ).status_code
+        prato.post("/api/v1/tenants/prato/projects/from-census", json={"submission_id": firenze_submission}).status_code
         == 404
     )
 
@@ -142,24 +146,16 @@ def test_the_secretariat_composes_approves_and_exports_the_plan_with_exact_total
     assert as_user("prato-comune").get(f"/api/v1/operational-plans/{plan['id']}/export").status_code == 403
 
     prato_ids = [p["id"] for p in seg.get("/api/v1/tenants/prato/projects").json]
-    composed = seg.put(
-        f"/api/v1/operational-plans/{plan['id']}/municipalities/prato", json={"project_ids": prato_ids}
-    )
+    composed = seg.put(f"/api/v1/operational-plans/{plan['id']}/municipalities/prato", json={"project_ids": prato_ids})
     assert composed.status_code == 200, composed.json
     practices = seg.patch(
         f"/api/v1/operational-plans/{plan['id']}",
-        json={
-            "best_practices": [
-                {"title": "Coworking di distretto", "tenant": "prato", "project_id": prato_ids[3]}
-            ]
-        },
+        json={"best_practices": [{"title": "Coworking di distretto", "tenant": "prato", "project_id": prato_ids[3]}]},
     )
     assert practices.status_code == 200, practices.json
     bad = seg.patch(
         f"/api/v1/operational-plans/{plan['id']}",
-        json={
-            "best_practices": [{"title": "Progetto altrui", "tenant": "firenze", "project_id": prato_ids[0]}]
-        },
+        json={"best_practices": [{"title": "Progetto altrui", "tenant": "firenze", "project_id": prato_ids[0]}]},
     )
     assert bad.status_code == 422 and "best_practices.0.project_id" in bad.json["errors"]
 

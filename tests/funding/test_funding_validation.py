@@ -203,3 +203,12 @@ def test_a_funding_plan_above_the_project_cost_is_refused():
     }
     items, errors = check_funding_plan(1_000_000_00, [{"source_kind": "own", "amount": "1000000"}])
     assert not errors and items[0]["amount_cents"] == 1_000_000_00
+
+
+def test_cents_convert_to_decimal_exactly_and_absurd_ones_are_refused():
+    from funding.money import cents_to_decimal
+
+    assert str(cents_to_decimal(123456789)) == "1234567.89"
+    assert parse_cents(cents_to_decimal(-5), allow_negative=True) == -5
+    _, errors = clean_funding_line({**GOOD_LINE, "total_budget": cents_to_decimal(10**40)})
+    assert errors["total_budget"] == ["Amount is implausibly large (over 100 billion EUR)."]

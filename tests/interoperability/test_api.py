@@ -208,9 +208,7 @@ def test_only_the_secretariat_manages_standards(demo, as_user):
 def test_a_schema_reference_outside_the_registry_is_refused(demo, as_user):
     definition = {
         **new_definition(),
-        "extra_schema": {
-            "properties": {"circuit": {"$ref": "https://example.org/evil.json#/definitions/circuit"}}
-        },
+        "extra_schema": {"properties": {"circuit": {"$ref": "https://example.org/evil.json#/definitions/circuit"}}},
     }
     response = as_user("segreteria").post(BASE, json=definition)
     assert response.status_code == 422
@@ -222,9 +220,7 @@ def test_a_schema_reference_outside_the_registry_is_refused(demo, as_user):
 
 
 def test_a_standard_version_that_does_not_exist_is_a_clear_404(demo, as_user):
-    response = as_user("firenze-comune").post(
-        f"{BASE}/TOS-STREETLIGHT/versions/9.9.9/validate", json=streetlight(1)
-    )
+    response = as_user("firenze-comune").post(f"{BASE}/TOS-STREETLIGHT/versions/9.9.9/validate", json=streetlight(1))
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert "Known versions: 1.0.0" in response.json["detail"]
@@ -261,17 +257,10 @@ def test_another_tenant_cannot_see_or_push_to_a_feed(demo, as_user, owner_url):
     feed_id = register_feed(utility).json["id"]
     other = as_user("prato-utility")
     assert other.get(f"/api/v1/tenants/firenze/feeds/{feed_id}").status_code == 404
+    assert other.post(f"/api/v1/tenants/firenze/feeds/{feed_id}/entities", json=streetlight(5)).status_code == 404
+    assert other.post(f"/api/v1/tenants/prato/feeds/{feed_id}/entities", json=streetlight(5)).status_code == 404
     assert (
-        other.post(f"/api/v1/tenants/firenze/feeds/{feed_id}/entities", json=streetlight(5)).status_code
-        == 404
-    )
-    assert (
-        other.post(f"/api/v1/tenants/prato/feeds/{feed_id}/entities", json=streetlight(5)).status_code == 404
-    )
-    assert (
-        as_user("revisore")
-        .post(f"/api/v1/tenants/firenze/feeds/{feed_id}/entities", json=streetlight(5))
-        .status_code
+        as_user("revisore").post(f"/api/v1/tenants/firenze/feeds/{feed_id}/entities", json=streetlight(5)).status_code
         == 403
     )
 
@@ -291,9 +280,7 @@ def test_row_level_security_hides_other_tenants_feeds(demo, as_user, app):
 
 def test_every_write_is_audited(demo, as_user, db):
     feed_id = register_feed(as_user("firenze-utility")).json["id"]
-    as_user("firenze-utility").post(
-        f"/api/v1/tenants/firenze/feeds/{feed_id}/entities", json=[streetlight(9)]
-    )
+    as_user("firenze-utility").post(f"/api/v1/tenants/firenze/feeds/{feed_id}/entities", json=[streetlight(9)])
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("interoperability.%"))).all()
     assert {
         "interoperability.version.publish",

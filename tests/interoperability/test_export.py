@@ -28,9 +28,7 @@ def test_push_sends_batches_with_the_tenant_and_ld_json():
 
 def test_push_retries_a_busy_broker_then_succeeds():
     with BrokerStandIn(fail_first=2) as broker:
-        result = export.push_to_broker(
-            _entities(10), broker.url, tenant="pisa", batch_size=10, backoff_s=0.01
-        )
+        result = export.push_to_broker(_entities(10), broker.url, tenant="pisa", batch_size=10, backoff_s=0.01)
     assert (result["sent"], result["attempts"]) == (10, 3)
     assert len(broker.entities) == 10
 
@@ -98,9 +96,7 @@ def test_push_job_runs_on_a_real_worker(demo, as_user, rq_worker, wait_for_job):
     feed_id = register_feed(utility).json["id"]
     utility.post(f"/api/v1/tenants/firenze/feeds/{feed_id}/entities", json=[streetlight(n) for n in range(3)])
     with BrokerStandIn() as broker:
-        job = utility.post(
-            "/api/v1/tenants/firenze/ngsi-ld/push", json={"broker_url": broker.url, "batch_size": 2}
-        )
+        job = utility.post("/api/v1/tenants/firenze/ngsi-ld/push", json={"broker_url": broker.url, "batch_size": 2})
         assert job.status_code == 202, job.json
         done = wait_for_job(job.json["id"])
     assert done["state"] == "finished", done["error"]

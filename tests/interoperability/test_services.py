@@ -57,9 +57,7 @@ def test_the_same_entity_pushed_twice_is_stored_once_with_its_latest_state(firen
     feed = _feed(db, firenze)
     with tenancy.tenant_context(firenze.id):
         services.push_entities(db, firenze.id, feed.id, [streetlight(7)], actor="test")
-        services.push_entities(
-            db, firenze.id, feed.id, [streetlight(7, status="defectiveLamp")], actor="test"
-        )
+        services.push_entities(db, firenze.id, feed.id, [streetlight(7, status="defectiveLamp")], actor="test")
         db.commit()
         (entity,) = list(export.iter_entities(db, key_values=True))
     assert entity["status"] == "defectiveLamp"
@@ -118,3 +116,37 @@ def test_inventory_rows_are_checked_against_the_standard_of_their_kind(firenze, 
     lamp = next(a for a in assets if a["type"] == "Streetlight")
     assert lamp["location"] == {"type": "Point", "coordinates": [11.25, 43.77]}
     assert lamp["powerRating"] == 42.5
+
+
+def test_an_entity_sent_twice_in_one_batch_keeps_its_last_state(firenze, db):
+    feed = _feed(db, firenze)
+    with tenancy.tenant_context(firenze.id):
+        _report, stored = services.push_entities(
+            db, firenze.id, feed.id, [streetlight(8), streetlight(8, powerState="off")], actor="test"
+        )
+        db.commit()
+        (entity,) = list(export.iter_entities(db, key_values=True))
+    assert stored == 2 and entity["powerState"] == "off"
+
+
+def test_a_draft_can_add_constraints_that_reference_the_registry(demo, db):
+    common = "https://smart-data-models.github.io/data-models/common-schema.json"
+    definition = {
+        **services.get_version(db, "TOS-STREETLIGHT", "1.0.0").definition,
+        "version": "1.2.0",
+        "extra_schema": {
+            "required": ["owner"],
+            "properties": {
+                "owner": {"type": "array", "items": {"$ref": common + "#/definitions/EntityIdentifierType"}}
+            },
+        },
+    }
+    services.create_version(db, "TOS-STREETLIGHT", definition, actor="test")
+    report = services.validate_payload(
+        db,
+        "TOS-STREETLIGHT",
+        "1.2.0",
+        [streetlight(1), {**streetlight(2), "owner": ["urn:ngsi-ld:Organization:firenze"]}],
+    )
+    assert [r.valid for r in report.results] == [False, True]
+    assert (report.results[0].errors[0].pointer, report.results[0].errors[0].rule) == ("/owner", "regional.required")

@@ -149,3 +149,14 @@ def test_members_read_only_the_organizations_of_their_tenants(as_user):
     hidden = [o for o in prato if o["kind"] == "municipality"][0]
     assert as_user("firenze-utility").get(f"/api/v1/organizations/{hidden['id']}").status_code == 404
     assert as_user("revisore").get(f"/api/v1/organizations/{hidden['id']}").status_code == 200
+
+
+def test_secretariat_edits_one_field_of_an_organization(as_user):
+    seg = as_user("segreteria")
+    org = seg.get("/api/v1/organizations", query_string={"q": "ANCI"}).json[0]
+    response = seg.patch(f"/api/v1/organizations/{org['id']}", json={"website": "https://www.ancitoscana.it/"})
+    assert response.status_code == 200, response.json
+    assert response.json["website"] == "https://www.ancitoscana.it/"
+    assert response.json["name"] == "ANCI Toscana"
+    bad = seg.patch(f"/api/v1/organizations/{org['id']}", json={"istat_code": "12"})
+    assert bad.status_code == 400

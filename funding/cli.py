@@ -1,0 +1,54 @@
+"""Command-line imports of the funding module: ``smartregion import funding-lines | opencoesione``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+def _run(service, path: Path, **kwargs) -> dict:
+    from smartregion import audit, tenancy
+    from smartregion.app import create_app
+    from smartregion.db import db
+    from smartregion.storage import storage
+
+    app = create_app()
+    data = path.read_bytes()
+    with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"):
+        sha256 = storage().put_bytes(data).sha256
+        session = db.new_session()
+        try:
+            report = service(session, data, file_sha256=sha256, **kwargs)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+    return report
+
+
+@click.command("funding-lines")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "file_format", type=click.Choice(["csv", "json", "ft_portal"]), required=True)
+def import_funding_lines(path: Path, file_format: str) -> None:
+    """Import funding lines from CSV, JSON or a saved Funding & Tenders search answer."""
+    from funding.services import lines
+
+    report = _run(lines.import_lines, path, file_format=file_format)
+    click.echo(json.dumps(report, indent=1, default=str))
+
+
+@click.command("opencoesione")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_opencoesione(path: Path) -> None:
+    """Join OpenCoesione project records to the projects with the same CUP."""
+    from funding.services import projects
+
+    report = _run(projects.import_cohesion, path)
+    click.echo(json.dumps(report, indent=1, default=str))
+
+
+import_commands = [import_funding_lines, import_opencoesione]

@@ -1,0 +1,110 @@
+"""What every importer shares: decoding, CSV reading, and the row-by-row error report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A rejected row: its line in the file (1 is the header of a CSV), the field and the reason."""
+
+    line: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "field": self.field, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    """Good records with the line they came from, and the errors of the bad ones; bad never stop good."""
+
+    records: list[tuple[int, dict]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def fail(self, line: int, errors: dict[str, list[str]]) -> None:
+        for name, messages in errors.items():
+            for message in messages:
+                self.errors.append(RowError(line, name, message))
+
+    @property
+    def file_errors(self) -> list[RowError]:
+        return [e for e in self.errors if e.line == 0]
+
+    def error_report_csv(self) -> str:
+        """The rejected rows as a CSV to download, one line per error."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["line", "field", "message"])
+        for error in self.errors:
+            writer.writerow([error.line, error.field, neutralise(error.message)])
+        return out.getvalue()
+
+
+class FileFormatError(ValueError):
+    """A file that cannot be read at all (not text, not CSV, not the expected JSON)."""
+
+    def __init__(self, message: str, field_name: str = "file"):
+        super().__init__(message)
+        self.field = field_name
+
+
+def decode(data: bytes | str) -> str:
+    """UTF-8 (with or without BOM), falling back to Windows-1252 as Italian open data often is."""
+    if isinstance(data, str):
+        return data
+    if b"\x00" in data[:4096]:
+        raise FileFormatError("The file is binary, not text.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="strict")
+
+
+def read_csv(data: bytes | str, *, delimiter: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header (lower-cased, stripped) and the rows as ``(line, {column: value})``.
+
+    A row with more cells than the header is malformed and raises with its line; short rows are padded.
+    """
+    try:
+        text = decode(data)
+    except UnicodeDecodeError as exc:
+        raise FileFormatError("The file is not readable text.") from exc
+    if not text.strip():
+        raise FileFormatError("The file is empty.")
+    if delimiter is None:
+        first = text.splitlines()[0]
+        delimiter = max((";", ",", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+        if len(set(header)) != len(header):
+            raise FileFormatError("The header repeats a column name.")
+        rows = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header):
+                raise FileFormatError(f"Line {reader.line_num} has {len(row)} cells, the header {len(header)}.")
+            if len(rows) >= MAX_ROWS:
+                raise FileFormatError(f"More than {MAX_ROWS} rows.")
+            padded = row + [""] * (len(header) - len(row))
+            rows.append((reader.line_num, dict(zip(header, padded, strict=True))))
+    except csv.Error as exc:
+        raise FileFormatError(f"Malformed CSV at line {reader.line_num}: {exc}") from exc
+    return header, rows
+
+
+def neutralise(value: Any) -> Any:
+    """Keep a spreadsheet from reading a text cell as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

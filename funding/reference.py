@@ -1,0 +1,261 @@
+"""Reference vocabularies of the funding domain, with Italian and English labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class LabelledEnum(StrEnum):
+    """A string enum whose members carry an Italian and an English label."""
+
+    @property
+    def label_it(self) -> str:
+        return _LABELS[type(self).__name__][self.value][0]
+
+    @property
+    def label_en(self) -> str:
+        return _LABELS[type(self).__name__][self.value][1]
+
+    def label(self, lang: str = "it") -> str:
+        return self.label_en if lang == "en" else self.label_it
+
+    @classmethod
+    def parse(cls, value: str) -> LabelledEnum:
+        """Accept the code, or either label, case-insensitively; raise ValueError otherwise."""
+        text = _key(value)
+        for member in cls:
+            if text in (member.value, _key(member.label_it), _key(member.label_en)):
+                return member
+        raise ValueError(value)
+
+
+def _key(value) -> str:
+    return str(value).strip().lower().replace("-", "_").replace(" ", "_")
+
+
+class Domain(LabelledEnum):
+    """ANCI smart-city domain (dominio della città intelligente)."""
+
+    ENERGY = "energy"
+    ENVIRONMENT = "environment"
+    MOBILITY = "mobility"
+    GOVERNMENT = "government"
+    ECONOMY = "economy"
+    PEOPLE = "people"
+    LIVING = "living"
+    PLANNING = "planning"
+
+
+class BeneficiaryKind(LabelledEnum):
+    """Kind of organisation that can apply for a funding line (tipologia di beneficiario)."""
+
+    MUNICIPALITY = "municipality"
+    MUNICIPAL_UNION = "municipal_union"
+    METROPOLITAN_CITY = "metropolitan_city"
+    REGION = "region"
+    PARTICIPATED_COMPANY = "participated_company"
+    PUBLIC_BODY = "public_body"
+    UNIVERSITY = "university"
+    RESEARCH_CENTRE = "research_centre"
+    ENTERPRISE = "enterprise"
+    SME = "sme"
+    NON_PROFIT = "non_profit"
+
+
+class Level(LabelledEnum):
+    """Management level of a funding programme."""
+
+    EU_DIRECT = "eu_direct"
+    EU_SHARED = "eu_shared"
+    NATIONAL = "national"
+    REGIONAL = "regional"
+
+
+class Programme(LabelledEnum):
+    """Funding programme; the 2014-2020 ones are those named by the original protocol."""
+
+    HORIZON_EUROPE = "horizon_europe"
+    LIFE = "life"
+    DIGITAL_EUROPE = "digital_europe"
+    CEF = "cef"
+    INTERREG = "interreg"
+    ERDF_REGIONAL = "erdf_regional"
+    PNRR = "pnrr"
+    FSC = "fsc"
+    REGIONAL = "regional"
+    H2020 = "h2020"
+    AGENDA_DIGITALE = "agenda_digitale"
+    POR_CREO = "por_creo"
+
+    @property
+    def default_level(self) -> Level:
+        return PROGRAMME_LEVELS[self]
+
+
+class DeadlineModel(LabelledEnum):
+    """How a funding line closes: one deadline, two stages, or several cut-off dates."""
+
+    SINGLE_STAGE = "single_stage"
+    TWO_STAGE = "two_stage"
+    MULTIPLE_CUTOFF = "multiple_cutoff"
+
+
+class ProjectStatus(LabelledEnum):
+    """Life-cycle state of a smart-city project."""
+
+    PROPOSED = "proposed"
+    IN_PLAN = "in_plan"
+    FUNDED = "funded"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+
+
+class TimeHorizon(LabelledEnum):
+    """Time horizon of a masterplan action: short under 2 years, medium 2-4, long over 4."""
+
+    SHORT = "short"
+    MEDIUM = "medium"
+    LONG = "long"
+
+    @classmethod
+    def from_months(cls, months: int) -> TimeHorizon:
+        if months < 24:
+            return cls.SHORT
+        if months <= 48:
+            return cls.MEDIUM
+        return cls.LONG
+
+
+class FundingSourceKind(LabelledEnum):
+    """Kind of a source in a project's funding plan."""
+
+    FUNDING_LINE = "funding_line"
+    OWN = "own"
+    PARTNER = "partner"
+    PRIVATE = "private"
+    OTHER_PUBLIC = "other_public"
+
+
+PROGRAMME_LEVELS: dict[Programme, Level] = {
+    Programme.HORIZON_EUROPE: Level.EU_DIRECT,
+    Programme.LIFE: Level.EU_DIRECT,
+    Programme.DIGITAL_EUROPE: Level.EU_DIRECT,
+    Programme.CEF: Level.EU_DIRECT,
+    Programme.INTERREG: Level.EU_SHARED,
+    Programme.ERDF_REGIONAL: Level.EU_SHARED,
+    Programme.PNRR: Level.NATIONAL,
+    Programme.FSC: Level.NATIONAL,
+    Programme.REGIONAL: Level.REGIONAL,
+    Programme.H2020: Level.EU_DIRECT,
+    Programme.AGENDA_DIGITALE: Level.NATIONAL,
+    Programme.POR_CREO: Level.EU_SHARED,
+}
+
+_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "Domain": {
+        "energy": ("Energia", "Energy"),
+        "environment": ("Ambiente", "Environment"),
+        "mobility": ("Mobilità", "Mobility"),
+        "government": ("Governo", "Government"),
+        "economy": ("Economia", "Economy"),
+        "people": ("Persone", "People"),
+        "living": ("Qualità della vita", "Living"),
+        "planning": ("Pianificazione", "Planning"),
+    },
+    "BeneficiaryKind": {
+        "municipality": ("Comune", "Municipality"),
+        "municipal_union": ("Unione di comuni", "Union of municipalities"),
+        "metropolitan_city": ("Città metropolitana o provincia", "Metropolitan city or province"),
+        "region": ("Regione", "Region"),
+        "participated_company": ("Società partecipata", "Participated company"),
+        "public_body": ("Altro ente pubblico", "Other public body"),
+        "university": ("Università", "University"),
+        "research_centre": ("Centro di ricerca", "Research centre"),
+        "enterprise": ("Impresa", "Enterprise"),
+        "sme": ("PMI", "SME"),
+        "non_profit": ("Ente del terzo settore", "Non-profit organisation"),
+    },
+    "Level": {
+        "eu_direct": ("UE a gestione diretta", "EU direct management"),
+        "eu_shared": ("UE a gestione concorrente", "EU shared management"),
+        "national": ("Nazionale", "National"),
+        "regional": ("Regionale", "Regional"),
+    },
+    "Programme": {
+        "horizon_europe": ("Horizon Europe", "Horizon Europe"),
+        "life": ("LIFE", "LIFE"),
+        "digital_europe": ("Europa digitale", "Digital Europe"),
+        "cef": ("Meccanismo per collegare l'Europa (CEF)", "Connecting Europe Facility (CEF)"),
+        "interreg": ("Interreg", "Interreg"),
+        "erdf_regional": ("PR FESR Toscana 2021-2027", "Tuscany ERDF programme 2021-2027"),
+        "pnrr": ("PNRR", "National Recovery and Resilience Plan (PNRR)"),
+        "fsc": ("Fondo Sviluppo e Coesione (FSC)", "Development and Cohesion Fund (FSC)"),
+        "regional": ("Linea regionale", "Regional line"),
+        "h2020": ("Horizon 2020", "Horizon 2020"),
+        "agenda_digitale": ("Agenda Digitale", "Digital Agenda"),
+        "por_creo": ("POR CreO FESR 2014-2020", "POR CReO ERDF 2014-2020"),
+    },
+    "DeadlineModel": {
+        "single_stage": ("Scadenza unica", "Single stage"),
+        "two_stage": ("Due fasi", "Two stages"),
+        "multiple_cutoff": ("Scadenze multiple", "Multiple cut-off dates"),
+    },
+    "ProjectStatus": {
+        "proposed": ("Proposto", "Proposed"),
+        "in_plan": ("Nel piano", "In the plan"),
+        "funded": ("Finanziato", "Funded"),
+        "in_progress": ("In corso", "In progress"),
+        "completed": ("Concluso", "Completed"),
+        "dropped": ("Abbandonato", "Dropped"),
+    },
+    "TimeHorizon": {
+        "short": ("Breve (meno di 2 anni)", "Short (under 2 years)"),
+        "medium": ("Medio (2-4 anni)", "Medium (2-4 years)"),
+        "long": ("Lungo (oltre 4 anni)", "Long (over 4 years)"),
+    },
+    "FundingSourceKind": {
+        "funding_line": ("Linea di finanziamento", "Funding line"),
+        "own": ("Cofinanziamento proprio", "Own co-financing"),
+        "partner": ("Partner", "Partner"),
+        "private": ("Privati", "Private"),
+        "other_public": ("Altro pubblico", "Other public"),
+    },
+}
+
+DOMAIN_BITS: dict[Domain, int] = {d: 1 << i for i, d in enumerate(Domain)}
+KIND_BITS: dict[BeneficiaryKind, int] = {k: 1 << i for i, k in enumerate(BeneficiaryKind)}
+ALL_DOMAINS_MASK = (1 << len(Domain)) - 1
+ALL_KINDS_MASK = (1 << len(BeneficiaryKind)) - 1
+PUBLIC_KINDS = frozenset(
+    {
+        BeneficiaryKind.MUNICIPALITY,
+        BeneficiaryKind.MUNICIPAL_UNION,
+        BeneficiaryKind.METROPOLITAN_CITY,
+        BeneficiaryKind.REGION,
+        BeneficiaryKind.PARTICIPATED_COMPANY,
+        BeneficiaryKind.PUBLIC_BODY,
+    }
+)
+
+
+def domains_mask(domains) -> int:
+    mask = 0
+    for d in domains:
+        mask |= DOMAIN_BITS[Domain(d)]
+    return mask
+
+
+def kinds_mask(kinds) -> int:
+    mask = 0
+    for k in kinds:
+        mask |= KIND_BITS[BeneficiaryKind(k)]
+    return mask
+
+
+def domains_of(mask: int) -> list[Domain]:
+    return [d for d, bit in DOMAIN_BITS.items() if mask & bit]
+
+
+def kinds_of(mask: int) -> list[BeneficiaryKind]:
+    return [k for k, bit in KIND_BITS.items() if mask & bit]

@@ -1,0 +1,99 @@
+"""Conformance (conformità): share of conforming entities, frequent violations, silent feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from interoperability.models import Feed, ViolationCount
+from interoperability.services import definition_of
+
+
+def _share(accepted: int, received: int) -> float | None:
+    return round(accepted / received, 4) if received else None
+
+
+def silent_feeds(feeds: Iterable[Feed], now: datetime | None = None) -> list[dict[str, Any]]:
+    """Feeds whose last observation is older than their standard's maximum interval."""
+    now = now or datetime.now(UTC)
+    out = []
+    for feed in feeds:
+        interval = definition_of(feed.standard_version).max_interval
+        if interval is None:
+            continue
+        last = feed.last_observed_at or feed.last_received_at
+        reference = last or feed.created_at
+        if reference is not None and now - reference > interval:
+            out.append(
+                {
+                    "feed_id": feed.id,
+                    "tenant_id": feed.tenant_id,
+                    "name": feed.name,
+                    "standard": feed.standard_version.label,
+                    "last_observed_at": last,
+                    "max_interval": definition_of(feed.standard_version).max_observation_interval,
+                    "silent_for_s": int((now - reference).total_seconds()),
+                }
+            )
+    return out
+
+
+def conformance(session: Session, *, now: datetime | None = None, top: int = 10) -> dict[str, Any]:
+    """Share of conforming entities per tenant, standard and feed, frequent violations, silent feeds.
+
+    Reads what the session's scope allows: one tenant, or the region for the secretariat and auditors.
+    """
+    from tenants.models import Tenant
+
+    feeds = session.scalars(select(Feed).order_by(Feed.tenant_id, Feed.id)).all()
+    slugs = dict(session.execute(select(Tenant.id, Tenant.slug)).all())
+    per_feed, per_tenant, per_standard = [], {}, {}
+    for feed in feeds:
+        label = feed.standard_version.label
+        per_feed.append(
+            {
+                "feed_id": feed.id,
+                "tenant": slugs.get(feed.tenant_id),
+                "name": feed.name,
+                "standard": label,
+                "received": feed.received,
+                "accepted": feed.accepted,
+                "refused": feed.refused,
+                "share": _share(feed.accepted, feed.received),
+                "last_observed_at": feed.last_observed_at,
+            }
+        )
+        for bucket, key in ((per_tenant, slugs.get(feed.tenant_id)), (per_standard, label)):
+            entry = bucket.setdefault(key, {"received": 0, "accepted": 0, "refused": 0, "feeds": 0})
+            entry["received"] += feed.received
+            entry["accepted"] += feed.accepted
+            entry["refused"] += feed.refused
+            entry["feeds"] += 1
+    for bucket in (per_tenant, per_standard):
+        for entry in bucket.values():
+            entry["share"] = _share(entry["accepted"], entry["received"])
+    violations = session.execute(
+        select(
+            ViolationCount.rule,
+            ViolationCount.attribute,
+            func.sum(ViolationCount.count).label("count"),
+            func.max(ViolationCount.last_message).label("message"),
+        )
+        .group_by(ViolationCount.rule, ViolationCount.attribute)
+        .order_by(func.sum(ViolationCount.count).desc(), ViolationCount.rule)
+        .limit(top)
+    ).all()
+    return {
+        "tenants": [{"tenant": key, **value} for key, value in sorted(per_tenant.items(), key=lambda i: str(i[0]))],
+        "standards": [{"standard": key, **value} for key, value in sorted(per_standard.items())],
+        "feeds": per_feed,
+        "top_violations": [
+            {"rule": r.rule, "attribute": r.attribute or None, "count": int(r.count), "example": r.message}
+            for r in violations
+        ],
+        "silent_feeds": [{**item, "tenant": slugs.get(item["tenant_id"])} for item in silent_feeds(feeds, now)],
+    }
