@@ -121,3 +121,10 @@ def test_row_level_security_hides_other_tenants_rows_from_raw_sql(seeded, db):
     with tenancy.tenant_context(tenants["pisa"].id):
         assert db.execute(text("SELECT count(*) FROM census_submissions")).scalar() == 0
         db.commit()
+
+
+def test_a_campaign_collects_only_existing_schemas(seeded, db):
+    _tenants, campaign = seeded
+    with pytest.raises(Unprocessable) as excinfo:
+        services.create_campaign(db, campaign.protocol_id, schema_keys=["projects", "parks"], actor="segreteria")
+    assert excinfo.value.errors == {"schema_keys": ["Unknown survey schema: parks."]}

@@ -1,0 +1,51 @@
+"""The census's behaviour: plain functions taking a session, for the API, pages, jobs, CLI and tests."""
+
+from census.services.analysis import indicators, inventory_figures
+from census.services.campaigns import (
+    TenantStanding,
+    add_months,
+    campaign_for_protocol,
+    campaigns_query,
+    close_campaign,
+    create_campaign,
+    current_campaign,
+    get_campaign,
+    plan_due_on,
+    standings,
+    tenant_due_on,
+)
+from census.services.exports import FORMATS, ExportFile, export_submissions
+from census.services.reports import build_report, get_report, reports_query, request_report
+from census.services.schemas import (
+    approve_schema,
+    create_schema,
+    definition_of,
+    get_schema,
+    install_shipped_schemas,
+    retire_schema,
+    schemas_query,
+    update_schema,
+)
+from census.services.submissions import (
+    accept_submission,
+    check_etag,
+    create_submission,
+    get_submission,
+    report_of,
+    return_submission,
+    submission_history,
+    submissions_query,
+    submit_submission,
+    update_submission,
+)
+
+__all__ = [
+    "FORMATS", "ExportFile", "TenantStanding", "accept_submission", "add_months", "approve_schema",
+    "build_report", "campaign_for_protocol", "campaigns_query", "check_etag", "close_campaign",
+    "create_campaign", "create_schema", "create_submission", "current_campaign", "definition_of",
+    "export_submissions", "get_campaign", "get_report", "get_schema", "get_submission", "indicators",
+    "install_shipped_schemas", "inventory_figures", "plan_due_on", "report_of", "reports_query",
+    "request_report", "retire_schema", "return_submission", "schemas_query", "standings",
+    "submission_history", "submissions_query", "submit_submission", "tenant_due_on", "update_schema",
+    "update_submission",
+]
