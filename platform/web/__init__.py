@@ -21,13 +21,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-
+from flask_babel import lazy_gettext as _l
 from smartregion import auth
 from smartregion.db import get_session
+from werkzeug.routing import BuildError
 
 bp = Blueprint("web", __name__)
 WEB_DIR = Path(__file__).resolve().parent
 NODE_MODULES = WEB_DIR / "node_modules"
+# The API and the identity provider's endpoints work with bearer tokens, not with the page session.
+SESSIONLESS_PATHS = ("/api/", "/realms/", "/admin/realms/")
 VENDOR_DIRS = {
     "bootstrap-italia": NODE_MODULES / "bootstrap-italia" / "dist",
     "chart.js": NODE_MODULES / "chart.js" / "dist",
@@ -36,19 +39,117 @@ VENDOR_DIRS = {
 }
 
 
+ROLE_LABELS = {
+    "secretariat": _l("Regional technical secretariat"),
+    "municipality": _l("Municipality officer"),
+    "utility": _l("Utility operator"),
+    "auditor": _l("Auditor"),
+}
+
+# The pages each role works with, by endpoint; a page whose module is not enabled is simply not linked.
+ROLE_PAGES = {
+    "secretariat": [
+        ("tenant_pages.tenants", _l("Tenants"), _l("Municipalities, their status and lead companies.")),
+        ("protocol_pages.protocols_page", _l("Protocol"), _l("Timeline, milestones and adhesions.")),
+        ("census_pages.overview", _l("Census"), _l("Campaigns, survey schemas and submissions.")),
+        ("census_pages.analysis", _l("Census analysis"), _l("The region's census as charts.")),
+        ("interoperability_pages.standards_page", _l("Data standards"),
+         _l("Regional sensor and data standards.")),
+        ("funding_pages.line_list", _l("Funding lines"), _l("European, national and regional funding.")),
+    ],
+    "municipality": [
+        ("census_pages.tenant_submissions", _l("Census forms"), _l("Your surveys, drafts and submissions.")),
+        ("funding_pages.project_list", _l("Projects"), _l("Your smart-city projects and their funding.")),
+        ("tenant_pages.tenants", _l("Tenant"), _l("Your municipality and its lead company.")),
+    ],
+    "utility": [
+        ("inventory_pages.uploads", _l("Inventories"),
+         _l("Upload service inventories and follow the imports.")),
+        ("interoperability_pages.conformance_page", _l("Data feeds"),
+         _l("The feeds registered and their conformance.")),
+        ("tenant_pages.tenants", _l("Tenant"), _l("Your municipality and its lead company.")),
+    ],
+    "auditor": [
+        ("protocol_pages.protocols_page", _l("Protocol timeline"), _l("Milestones and who is late.")),
+        ("protocol_pages.audit_page", _l("Audit log"), _l("What changed and who changed it.")),
+        ("protocol_pages.verify_page", _l("Chain verification"), _l("Check that the audit log is intact.")),
+        ("census_pages.analysis", _l("Census analysis"), _l("The region's census as charts.")),
+        ("tenant_pages.tenants", _l("Tenants"), _l("Municipalities, their status and lead companies.")),
+    ],
+}
+
+# Titles of error pages (errors.py and werkzeug), listed so that the catalogue translates them.
+ERROR_TITLES = (
+    _l("Bad request"), _l("Authentication required"), _l("Forbidden"), _l("Not found"), _l("Conflict"),
+    _l("Precondition failed"), _l("Payload too large"), _l("Unprocessable content"),
+    _l("Precondition required"),
+    _l("Service unavailable"), _l("Internal server error"), _l("Bad Request"), _l("Not Found"),
+    _l("Method Not Allowed"), _l("Unauthorized"), _l("Request Entity Too Large"),
+)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.extensions["smartregion.home_sections"] = []
     app.context_processor(_layout_context)
+    app.before_request(_default_language)
     app.before_request(_csrf_protect)
+
+
+def home_section(app: Flask, provider) -> None:
+    """Add a block to the home page: ``provider(user, tenant_slug)`` returns its context or None.
+
+    The context names the partial to include (``template``); the block receives it as ``section``.
+    """
+    app.extensions["smartregion.home_sections"].append(provider)
+
+
+def _default_language() -> None:
+    # Pages speak Italian until the person picks another language, whatever the browser asks for.
+    if "lang" not in session and not request.path.startswith(SESSIONLESS_PATHS + ("/static/",)):
+        session["lang"] = current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_tenant_slug(user: auth.User | None) -> str | None:
+    """The tenant chosen in the header (the first one at login), if the user may still see it."""
+    slug = session.get("tenant") if user else None
+    return slug if slug and auth.can_see_tenant(user, slug) else None
+
+
+def role_pages(user: auth.User, tenant_slug: str | None) -> list[dict]:
+    """The pages of the user's role that exist in this installation, with their URLs."""
+    pages = []
+    for endpoint, title, text in ROLE_PAGES.get(user.role, []):
+        values = {}
+        if "slug" in _endpoint_arguments(endpoint):
+            if not tenant_slug:
+                continue
+            values["slug"] = tenant_slug
+        try:
+            url = url_for(endpoint, **values)
+        except BuildError:
+            continue
+        pages.append({"endpoint": endpoint, "title": title, "text": text, "url": url})
+    return pages
+
+
+def _endpoint_arguments(endpoint: str) -> set[str]:
+    try:
+        return set().union(*(rule.arguments for rule in current_app.url_map.iter_rules(endpoint)))
+    except KeyError:
+        return set()
 
 
 def _layout_context() -> dict:
     from flask_babel import get_locale
 
     user = auth.current_user()
+    tenant = current_tenant_slug(user)
     return {
         "user": user,
-        "current_tenant": session.get("tenant") if user else None,
+        "current_tenant": tenant,
+        "role_label": ROLE_LABELS.get(user.role, user.role) if user else "",
+        "nav_pages": role_pages(user, tenant) if user else [],
         "locale": str(get_locale()),
         "csrf_token": _csrf_token(),
         "bootstrap_italia": (VENDOR_DIRS["bootstrap-italia"] / "css" / "bootstrap-italia.min.css").exists(),
@@ -63,7 +164,7 @@ def _csrf_token() -> str:
 
 def _csrf_protect() -> None:
     # Pages post forms with the session cookie; the API uses bearer tokens and is exempt.
-    if request.method in auth.SAFE_METHODS or request.path.startswith(("/api/", "/realms/", "/admin/realms/")):
+    if request.method in auth.SAFE_METHODS or request.path.startswith(SESSIONLESS_PATHS):
         return
     if request.headers.get("Authorization"):
         return
@@ -84,7 +185,10 @@ def home():
     user = auth.current_user()
     if user is None:
         return redirect(url_for("web.login"))
-    return render_template("home.html")
+    tenant = current_tenant_slug(user)
+    sections = [section for provider in current_app.extensions["smartregion.home_sections"]
+                if (section := provider(user, tenant))]
+    return render_template("home.html", sections=sections, pages=role_pages(user, tenant))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -96,7 +200,8 @@ def login():
     if request.method == "POST":
         from smartregion import devauth
 
-        user = devauth.authenticate(get_session(), request.form.get("username", ""), request.form.get("password", ""))
+        user = devauth.authenticate(get_session(), request.form.get("username", ""),
+                                    request.form.get("password", ""))
         if user is None:
             error = _("Wrong username or password.")
         else:
@@ -109,8 +214,10 @@ def _keycloak_client():
     from keycloak import KeycloakOpenID
 
     config = current_app.config
-    return KeycloakOpenID(server_url=config["KEYCLOAK_URL"].rstrip("/") + "/", realm_name=config["KEYCLOAK_REALM"],
-                          client_id=config["KEYCLOAK_CLIENT_ID"], client_secret_key=config.get("KEYCLOAK_CLIENT_SECRET"))
+    return KeycloakOpenID(server_url=config["KEYCLOAK_URL"].rstrip("/") + "/",
+                          realm_name=config["KEYCLOAK_REALM"],
+                          client_id=config["KEYCLOAK_CLIENT_ID"],
+                          client_secret_key=config.get("KEYCLOAK_CLIENT_SECRET"))
 
 
 def _keycloak_login():
@@ -118,7 +225,8 @@ def _keycloak_login():
     session["oidc_state"] = state
     session["oidc_next"] = _safe_next(request.args.get("next"))
     redirect_uri = url_for("web.oidc_callback", _external=True)
-    return redirect(_keycloak_client().auth_url(redirect_uri=redirect_uri, scope="openid profile email", state=state))
+    return redirect(_keycloak_client().auth_url(redirect_uri=redirect_uri, scope="openid profile email",
+                                                state=state))
 
 
 @bp.get("/login/callback")
