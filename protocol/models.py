@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Identit
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from protocol.dates import add_months
 from tenants.models import Organization
 
 
@@ -46,6 +47,14 @@ class Protocol(CreatedAt, Base):
     region: Mapped[Organization] = relationship(lazy="joined")
     signatories: Mapped[list[ProtocolSignatory]] = relationship(
         back_populates="protocol", order_by="ProtocolSignatory.id", cascade="all, delete-orphan")
+
+    @property
+    def ends_on(self) -> date:
+        """Signature plus the protocol's duration."""
+        return add_months(self.signed_on, self.duration_months)
+
+    def __repr__(self) -> str:
+        return f"<Protocol {self.id} signed {self.signed_on}>"
 
 
 class ProtocolSignatory(CreatedAt, Base):

@@ -1,0 +1,119 @@
+"""Protocol benchmark: timeline, matrix and monitoring reports for every Tuscan municipality.
+
+Creates its own database on DATABASE_URL's server (dropped at the end), seeds the demo region, then
+opens a tenant for every municipality of Tuscany (ISTAT region "Toscana", about 270) as signatories of
+a protocol signed 2026-01-15, and measures:
+  - `timeline.compute` for the whole region (ms, median of runs) and the matrix built from it;
+  - issuing the first monitoring period's reports (one per tenant and one regional) in one transaction.
+No target is set by the issue; the figures size the daily jobs. Last line: one JSON object.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/protocol_timeline.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _vat(number: int) -> str:
+    from stdnum import luhn
+
+    base = f"{number:07d}048"  # company number, then the office code (Firenze)
+    return base + luhn.calc_check_digit(base)
+
+
+def _region(session) -> list[int]:
+    from sqlalchemy import select
+
+    from tenants import services
+    from tenants.models import Organization, Tenant
+    from tenants.validators import istat_municipalities
+
+    towns = []
+    existing = set(session.scalars(select(Organization.istat_code).where(Organization.istat_code.is_not(None))))
+    for index, (code, row) in enumerate(sorted(istat_municipalities().items())):
+        if row["regione"] != "Toscana":
+            continue
+        if code in existing:
+            towns.append(session.scalar(select(Organization.id).where(Organization.istat_code == code)))
+            continue
+        town = services.create_organization(session, kind="municipality", istat_code=code,
+                                            name=f"Comune di {row['denominazione_italiana']}")
+        lead = services.create_organization(session, kind="participated-company", name=f"Servizi {code} (esempio)",
+                                            vat_number=_vat(7_000_000 + index))
+        tenant = services.create_tenant(session, slug=f"t{code}", municipality_id=town.id, lead_company_id=lead.id,
+                                        joined_on=date(2026, 1, 15))
+        tenant.status = "active"
+        towns.append(town.id)
+    session.flush()
+    assert session.scalar(select(Tenant.id).limit(1)) is not None
+    return towns
+
+
+def main() -> None:
+    admin = make_url(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    name = f"smartregion_bench_{secrets.token_hex(3)}"
+    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    var = tempfile.mkdtemp(prefix="smartregion-bench-")
+    os.environ.update({"DATABASE_URL": admin.set(database=name).render_as_string(hide_password=False),
+                       "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+                       "VAR_DIR": var, "STORAGE_DIR": f"{var}/files", "SMARTREGION_ENV": "test"})
+    try:
+        from smartregion import audit, tenancy
+        from smartregion.app import create_app
+        from smartregion.cli import seed_demo, upgrade_database
+        from smartregion.db import db
+        from sqlalchemy import select
+
+        from protocol.services import monitoring, protocols, timeline
+        from tenants.models import Organization
+
+        upgrade_database()
+        app = create_app()
+        seed_demo(app)
+        with app.app_context(), tenancy.regional_scope(), audit.acting_as("bench"):
+            session = db.new_session()
+            towns = _region(session)
+            region = session.scalar(select(Organization.id).where(Organization.kind == "region"))
+            protocol = protocols.create_protocol(session, title="Protocollo regionale (bench)", region_id=region,
+                                                 signed_on=date(2026, 1, 15), signatory_ids=towns, actor="bench")
+            session.commit()
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                line = timeline.compute(session, protocol.id, today=date(2026, 5, 1))
+                line.matrix()
+                runs.append(time.perf_counter() - started)
+            tenants = len(line.tenants)
+            started = time.perf_counter()
+            issued = monitoring.issue_due_reports(session, today=date(2026, 4, 20), protocol_id=protocol.id)
+            session.commit()
+            reports_s = time.perf_counter() - started
+            session.close()
+        app.extensions["smartregion.db"].engine.dispose()
+        figures = {"tenants": tenants, "timeline_ms_median": round(statistics.median(runs) * 1000, 1),
+                   "reports_issued": len(issued), "reports_s": round(reports_s, 2),
+                   "reports_per_s": round(len(issued) / reports_s, 1)}
+        print(json.dumps(figures))
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
