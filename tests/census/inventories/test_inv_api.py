@@ -177,9 +177,11 @@ def test_file_over_the_limit_is_refused_with_413(as_user, app):
     big = io.BytesIO(b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024))
     builder = EnvironBuilder(path=BASE, method="POST", headers={"Authorization": f"Bearer {utility.token}"},
                              data={"kind": "public-lighting", "file": (big, "enorme.csv")})
+    environ = builder.get_environ()
     try:
-        response = app.test_client().open(builder)
+        response = app.test_client().open(environ)
     finally:
+        environ["wsgi.input"].close()
         builder.close()
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
@@ -252,23 +254,17 @@ def test_broadband_records_and_the_sharing_rule(as_user, utility, wait_for_job, 
     assert utility.get("/api/v1/tenants/firenze/cadastre").json["broadband"][0]["agreement_signed"] is True
 
     prato = as_user("prato-utility")
-    prato.post("/api/v1/tenants/prato/inventories",
-               data={"kind": "public-lighting", "file": (io.BytesIO(_csv([LIGHTING_HEADER, [
-                   "PO-1", "43,88", "11,10", "LED", "", "", "", "", ""]])), "po.csv")},
-               content_type="multipart/form-data")
+    prato_upload = prato.post("/api/v1/tenants/prato/inventories", content_type="multipart/form-data",
+                              data={"kind": "public-lighting", "file": (io.BytesIO(_csv([LIGHTING_HEADER, [
+                                  "PO-1", "43,88", "11,10", "LED", "", "", "", "", ""]])), "po.csv")})
+    assert wait_for_job(prato_upload.json["job_id"])["state"] == "finished"
     _import(utility, wait_for_job, _lighting(1), "fi.csv")
     closed = utility.get("/api/v1/tenants/firenze/cadastre/shared.geojson")
     assert closed.status_code == 403 and "accepted" in closed.json["detail"]
     assert utility.put("/api/v1/tenants/firenze/cadastre/review", json={"status": "accepted"}).status_code == 403
     review = secretariat.put("/api/v1/tenants/firenze/cadastre/review", json={"status": "accepted", "note": "ok"})
     assert review.status_code == 200 and review.json["status"] == "accepted"
-    for _ in range(100):
-        shared = utility.get("/api/v1/tenants/firenze/cadastre/shared.geojson")
-        if shared.json["features"]:
-            break
-        import time
-
-        time.sleep(0.1)
+    shared = utility.get("/api/v1/tenants/firenze/cadastre/shared.geojson")
     assert shared.status_code == 200
     assert [f["id"] for f in shared.json["features"]] == ["PO-1"]
 
@@ -281,3 +277,29 @@ def test_progress_page_reaches_the_end(utility, wait_for_job, app):
     assert 'aria-valuenow="100"' in html and "errors.csv" in html
     listing = utility.get("/tenants/firenze/inventories")
     assert listing.status_code == 200 and "pagina.csv" in listing.data.decode()
+
+
+def test_network_segments_from_a_geopackage_and_lights_from_xlsx_fill_the_cadastre(utility, wait_for_job, tmp_path):
+    from tests.census.inventories.inv_files import write_geopackage, write_xlsx
+
+    start = to_epsg(6707, 11.25, 43.77)
+    segments = [{"asset_id": f"ACQ-{i}", "rete": "acquedotto", "materiale": "ghisa \\ sferoidale\tnuova",
+                 "gestore": "Publiacqua Esempio",
+                 "coords": [(start[0], start[1] + 1000 * i), (start[0] + 600, start[1] + 1000 * i + 800)]}
+                for i in range(3)]
+    gpkg = write_geopackage(tmp_path / "reti.gpkg", segments, epsg=6707, geometry="LINESTRING")
+    _, job = _import(utility, wait_for_job, gpkg.read_bytes(), "reti.gpkg", kind="network-segments")
+    assert (job["result"]["format"], job["result"]["epsg"], job["result"]["rows_imported"]) == ("geopackage", 6707, 3)
+    xlsx = write_xlsx(tmp_path / "luci.xlsx", [LIGHTING_HEADER, ["X-1", 43.77, 11.25, "LED", 30, "", "", "sì", "no"]])
+    _, job = _import(utility, wait_for_job, xlsx.read_bytes(), "luci.xlsx")
+    assert (job["result"]["format"], job["result"]["rows_imported"]) == ("xlsx", 1)
+
+    categories = {c["category"]: c for c in utility.get("/api/v1/tenants/firenze/cadastre").json["categories"]}
+    assert categories["water"]["assets"] == 3
+    assert categories["water"]["km"] == pytest.approx(3.0, rel=0.01)  # three 1 km pipes (600 m by 800 m)
+    assert categories["water"]["operators"] == ["Publiacqua Esempio"]
+    assert categories["public-lighting"]["assets"] == 1
+    water = json.loads(utility.get("/api/v1/tenants/firenze/cadastre.geojson?category=water").data)
+    assert {f["geometry"]["type"] for f in water["features"]} == {"LineString"}
+    assert {f["properties"]["material"] for f in water["features"]} == {"ghisa \\ sferoidale\tnuova"}
+    assert utility.get("/api/v1/tenants/firenze/cadastre.geojson?category=lava").status_code == 400

@@ -7,13 +7,13 @@ import io
 import tracemalloc
 
 import pytest
-from tests.census.inventories.inv_files import LIGHTING_HEADER, write_csv
 
 from census.inventories import broadband, crs
 from census.inventories.kinds import KINDS, get_kind
 from census.inventories.pipeline import prepare, template_csv, write_error_report
 from census.inventories.readers import FileProblem
 from census.inventories.validation import Rejection
+from tests.census.inventories.inv_files import LIGHTING_HEADER, write_csv
 
 
 def _rows(path, slug, **kwargs):
@@ -150,3 +150,24 @@ def test_broadband_agency_csv_by_name_with_rejections(tmp_path):
     missing = write_csv(tmp_path / "m.csv", [["Comune", "Gara"], ["Livorno", "1"]])
     with pytest.raises(FileProblem, match="missing required columns: phase"):
         broadband.parse_status_table(missing)
+
+
+def test_batches_skip_committed_ones_and_read_ahead_passes_errors_on(tmp_path):
+    from census.inventories.batches import ReadAhead, batches
+    from census.inventories.validation import CleanRow
+
+    def rows(n):
+        for line in range(2, n + 2):
+            clean = CleanRow(line, f"A{line}", "public-lighting", None, 10.3, 43.5, 0.0, None, {"power_w": 1})
+            yield line, clean if line % 5 else None, [] if line % 5 else [Rejection(line, "x", "required", "", "")]
+
+    got = list(ReadAhead(batches(rows(25), 10, first=1)))
+    assert [(b.number, b.rows, len(b.good), b.bad_rows) for b in got] == [(1, 10, 8, 2), (2, 5, 4, 1)]
+    assert got[0].good[0] == (12, "A12", "public-lighting", None, 10.3, 43.5, 0.0, None, '{"power_w":1}')
+
+    def broken():
+        yield from rows(3)
+        raise FileProblem("line 5: the CSV is malformed")
+
+    with pytest.raises(FileProblem, match="malformed"):
+        list(ReadAhead(batches(broken(), 2)))

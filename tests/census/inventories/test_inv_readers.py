@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
+from census.inventories.kinds import KINDS
+from census.inventories.pipeline import prepare
+from census.inventories.readers import FileProblem, Limits
 from tests.census.inventories.inv_files import (
     LIGHTING_HEADER,
     to_epsg,
@@ -13,10 +17,6 @@ from tests.census.inventories.inv_files import (
     write_xlsx,
     write_zip_bomb,
 )
-
-from census.inventories.kinds import KINDS
-from census.inventories.pipeline import prepare
-from census.inventories.readers import FileProblem, Limits
 
 LIGHTING = KINDS["public-lighting"]
 
@@ -217,7 +217,8 @@ def test_shapefile_without_prj_needs_the_form(tmp_path):
 def test_geopackage_network_segments_get_length_in_metres(tmp_path):
     start = to_epsg(6707, 10.30, 43.50)
     end = (start[0] + 300.0, start[1] + 400.0)
-    features = [{"asset_id": "T1", "rete": "acquedotto", "materiale": "PEAD", "diametro": "110", "coords": [start, end]},
+    features = [{"asset_id": "T1", "rete": "acquedotto", "materiale": "PEAD", "diametro": "110",
+                 "coords": [start, end]},
                 {"asset_id": "T2", "rete": "vapore", "materiale": "", "diametro": "", "coords": [start, end]}]
     path = write_geopackage(tmp_path / "reti.gpkg", features, epsg=6707, geometry="LINESTRING")
     plan, good, bad = _import(path, kind=KINDS["network-segments"])

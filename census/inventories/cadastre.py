@@ -1,0 +1,187 @@
+"""The tenant's network cadastre (catasto delle reti, L.R. 48/2015): summaries, exports, sharing.
+
+Sharing follows the cadastre law: a tenant sees the shared regional layers beyond its own territory
+only once the secretariat has accepted its own network census.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from smartregion import audit, tenancy
+from smartregion.db import apply_scope
+from smartregion.errors import Forbidden, Unprocessable
+from sqlalchemy import Numeric, func, select, text
+from sqlalchemy.orm import Session
+
+from .kinds import KINDS, NETWORKS
+from .models import CensusReviewStatus, InventoryAsset, NetworkCensusReview
+from .pipeline import neutralise
+
+CATEGORY_LABELS = {
+    "public-lighting": ("Public lighting", "Illuminazione pubblica"),
+    "sensors": ("Sensors", "Sensori"),
+    "broadband": ("Broadband coverage", "Copertura banda ultra larga"),
+    "water": ("Water supply", "Acquedotto"),
+    "sewer": ("Sewerage", "Fognatura"),
+    "gas": ("Gas distribution", "Distribuzione gas"),
+    "electricity": ("Electricity distribution", "Distribuzione elettrica"),
+    "district-heating": ("District heating", "Teleriscaldamento"),
+    "telecom": ("Telecommunications", "Telecomunicazioni"),
+}
+CATEGORIES = tuple(dict.fromkeys([*CATEGORY_LABELS, *NETWORKS.values()]))
+
+
+def check_category(category: str | None) -> None:
+    if category is not None and category not in CATEGORIES:
+        message = f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}"
+        raise Unprocessable(message, errors={"category": [message]})
+
+
+def summary(session: Session, tenant_id: int) -> dict:
+    """Per category: kilometres of network, number of assets, operators; broadband coverage units."""
+    rows = session.execute(
+        select(InventoryAsset.category, InventoryAsset.kind, func.count(),
+               func.coalesce(func.sum(InventoryAsset.length_m), 0),
+               func.array_remove(func.array_agg(func.distinct(InventoryAsset.operator)), None))
+        .where(InventoryAsset.tenant_id == tenant_id)
+        .group_by(InventoryAsset.category, InventoryAsset.kind)
+        .order_by(InventoryAsset.category, InventoryAsset.kind)).all()
+    categories = []
+    for category, kind, count, metres, operators in rows:
+        en, it = CATEGORY_LABELS.get(category, (category, category))
+        categories.append({"category": category, "kind": kind, "label_en": en, "label_it": it, "assets": count,
+                           "km": round(float(metres) / 1000, 3), "operators": sorted(operators or [])})
+    units = InventoryAsset.attributes
+    coverage_rows = session.execute(
+        select(units["technology"].astext, func.count(),
+               func.coalesce(func.sum(units["housing_units"].astext.cast(Numeric)), 0),
+               func.max(units["download_mbps"].astext.cast(Numeric)))
+        .where(InventoryAsset.tenant_id == tenant_id, InventoryAsset.kind == "broadband-coverage")
+        .group_by(text("1")).order_by(text("1"))).all()
+    coverage = [{"technology": t, "units": n, "housing_units": int(h), "max_download_mbps": float(m or 0)}
+                for t, n, h, m in coverage_rows]
+    return {"categories": categories, "coverage": coverage,
+            "review": review_status(session, tenant_id)}
+
+
+def _assets(session: Session, statement) -> Iterator[InventoryAsset]:
+    yield from session.scalars(statement.execution_options(yield_per=2000))
+
+
+def _statement(tenant_id: int | None, category: str | None, *, exclude_tenant: bool = False):
+    statement = select(InventoryAsset)
+    if tenant_id is not None:
+        statement = statement.where(InventoryAsset.tenant_id != tenant_id if exclude_tenant
+                                    else InventoryAsset.tenant_id == tenant_id)
+    if category:
+        statement = statement.where(InventoryAsset.category == category)
+    return statement.order_by(InventoryAsset.tenant_id, InventoryAsset.kind, InventoryAsset.asset_id)
+
+
+def _feature(asset: InventoryAsset, *, with_tenant: bool = False) -> dict:
+    geometry = asset.geometry or {"type": "Point", "coordinates": [asset.longitude, asset.latitude]}
+    properties = {"kind": asset.kind, "category": asset.category, "operator": asset.operator,
+                  "length_m": asset.length_m, **(asset.attributes or {})}
+    if with_tenant:
+        properties["tenant_id"] = asset.tenant_id
+    return {"type": "Feature", "id": asset.asset_id, "geometry": geometry, "properties": properties}
+
+
+def geojson_chunks(session: Session, tenant_id: int, category: str | None = None) -> Iterator[str]:
+    """The tenant's cadastre as a GeoJSON FeatureCollection (WGS84), streamed."""
+    check_category(category)
+    yield '{"type":"FeatureCollection","features":['
+    first = True
+    for asset in _assets(session, _statement(tenant_id, category)):
+        yield ("" if first else ",") + json.dumps(_feature(asset), ensure_ascii=False)
+        first = False
+    yield "]}"
+
+
+def csv_chunks(session: Session, tenant_id: int, category: str | None = None) -> Iterator[str]:
+    """The tenant's cadastre as CSV, one asset per line, formulas neutralised."""
+    check_category(category)
+    attribute_names = list(dict.fromkeys(
+        f.name for kind in KINDS.values() for f in kind.fields
+        if f.name not in ("asset_id", "latitude", "longitude", "x", "y", "wkt", "operator")))
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\r\n")
+    stream.write("\ufeff")
+    writer.writerow(["kind", "category", "asset_id", "operator", "latitude", "longitude", "length_m",
+                     *attribute_names, "geometry_wkt"])
+    for count, asset in enumerate(_assets(session, _statement(tenant_id, category)), start=1):
+        attributes = asset.attributes or {}
+        writer.writerow([asset.kind, asset.category, neutralise(asset.asset_id), neutralise(asset.operator or ""),
+                         asset.latitude, asset.longitude, asset.length_m,
+                         *[_cell(attributes.get(name)) for name in attribute_names], _wkt(asset.geometry)])
+        if count % 2000 == 0:
+            yield stream.getvalue()
+            stream.seek(0)
+            stream.truncate()
+    yield stream.getvalue()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return neutralise(str(value))
+
+
+def _wkt(geometry: dict | None) -> str:
+    if not geometry:
+        return ""
+    if geometry["type"] == "LineString":
+        return "LINESTRING(" + ", ".join(f"{x} {y}" for x, y in geometry["coordinates"]) + ")"
+    if geometry["type"] == "MultiLineString":
+        parts = ("(" + ", ".join(f"{x} {y}" for x, y in part) + ")" for part in geometry["coordinates"])
+        return "MULTILINESTRING(" + ", ".join(parts) + ")"
+    return ""
+
+
+def review_status(session: Session, tenant_id: int) -> dict | None:
+    review = session.scalar(select(NetworkCensusReview).where(NetworkCensusReview.tenant_id == tenant_id))
+    if review is None:
+        return None
+    return {"status": review.status, "note": review.note, "decided_by": review.decided_by,
+            "decided_at": review.decided_at.isoformat() if review.decided_at else None}
+
+
+def review_network_census(session: Session, tenant_id: int, *, status: CensusReviewStatus, note: str | None,
+                          actor: str) -> NetworkCensusReview:
+    """Record the secretariat's decision on a tenant's network census."""
+    review = session.scalar(select(NetworkCensusReview).where(NetworkCensusReview.tenant_id == tenant_id))
+    before = None
+    if review is None:
+        review = NetworkCensusReview(tenant_id=tenant_id, status=status, note=note, decided_by=actor,
+                                     decided_at=datetime.now(UTC))
+        session.add(review)
+    else:
+        before = {"status": review.status, "note": review.note}
+        review.status, review.note, review.decided_by = status, note, actor
+        review.decided_at = datetime.now(UTC)
+    session.flush()
+    audit.record(session, action="census.network.review", entity_type="network_census_review",
+                 entity_id=review.id, tenant_id=tenant_id, before=before, after={"status": status, "note": note})
+    return review
+
+
+def shared_layers(session: Session, tenant_id: int, category: str | None = None) -> dict:
+    """The regional layers of the other tenants, once this tenant's network census is accepted."""
+    check_category(category)
+    review = session.scalar(select(NetworkCensusReview).where(NetworkCensusReview.tenant_id == tenant_id))
+    if review is None or review.status != CensusReviewStatus.ACCEPTED:
+        raise Forbidden("The shared regional layers open once this tenant's own network census is accepted by "
+                        "the regional secretariat (L.R. 48/2015).")
+    with tenancy.regional_scope():  # the other tenants' rows, opened by the rule checked just above
+        apply_scope(session)
+        features = [_feature(a, with_tenant=True)
+                    for a in _assets(session, _statement(tenant_id, category, exclude_tenant=True))]
+    apply_scope(session)
+    return {"type": "FeatureCollection", "features": features}

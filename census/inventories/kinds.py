@@ -1,0 +1,234 @@
+"""Inventory kinds (tipi di inventario): their columns in English and Italian, and how a row is checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .values import fold, normalize_header
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of an inventory kind."""
+
+    name: str
+    label_en: str
+    label_it: str
+    type: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: dict[str, str] = field(default_factory=dict)
+    positive: bool = False
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An inventory kind: a point or line layer of the network cadastre."""
+
+    slug: str
+    label_en: str
+    label_it: str
+    geometry: str
+    fields: tuple[Field, ...]
+    category: str
+    category_field: str | None = None
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def template_fields(self) -> tuple[Field, ...]:
+        """The columns offered in the template: projected x/y are accepted but not suggested."""
+        return tuple(f for f in self.fields if f.type not in ("x", "y"))
+
+
+def _choices(mapping: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for canonical, words in mapping.items():
+        for word in (canonical, *words):
+            table[fold(word)] = canonical
+    return table
+
+
+ASSET_ID = Field("asset_id", "Asset id", "Codice asset", "id", True,
+                 ("id", "codice", "codice_asset", "id_asset", "codice_punto_luce", "id_punto_luce",
+                  "punto_luce", "matricola", "identificativo", "codice_identificativo", "cod", "asset",
+                  "fid_gestore", "codice_tratta", "id_tratta", "codice_sensore", "id_sensore",
+                  "codice_unita", "id_unita"), example="PL-000001")
+LATITUDE = Field("latitude", "Latitude (WGS84)", "Latitudine (WGS84)", "latitude", False,
+                 ("lat", "latitudine", "lat_wgs84", "y_wgs84"), example="43.5486")
+LONGITUDE = Field("longitude", "Longitude (WGS84)", "Longitudine (WGS84)", "longitude", False,
+                  ("lon", "lng", "long", "longitudine", "lon_wgs84", "x_wgs84"), example="10.3106")
+X = Field("x", "Easting", "Coordinata Est", "x", False,
+          ("est", "easting", "coord_x", "coordinata_x", "x_coord"))
+Y = Field("y", "Northing", "Coordinata Nord", "y", False,
+          ("nord", "northing", "coord_y", "coordinata_y", "y_coord"))
+OPERATOR = Field("operator", "Operator", "Gestore", "text", False,
+                 ("gestore", "operatore", "societa", "ente_gestore", "owner", "proprietario"),
+                 example="ASA S.p.A.")
+INSTALLED_ON = Field("installed_on", "Installed on", "Data di installazione", "date", False,
+                     ("installation_date", "installed", "data_installazione", "installato_il",
+                      "data_posa", "installazione", "anno_posa_data"), example="2019-05-14")
+STREET = Field("street", "Street", "Via", "text", False,
+               ("via", "indirizzo", "address", "strada", "toponimo", "ubicazione"), example="Via Roma")
+WKT = Field("wkt", "Geometry (WKT)", "Geometria (WKT)", "wkt", False, ("geometry", "geometria", "geom", "the_geom"),
+            example="LINESTRING(10.3106 43.5486, 10.3120 43.5490)")
+
+LAMP_TECHNOLOGIES = _choices({
+    "LED": ("led", "diodi", "diodi led"),
+    "HPS": ("sap", "sodio alta pressione", "sodio ad alta pressione", "high pressure sodium", "sodium"),
+    "MH": ("jm", "ioduri metallici", "alogenuri metallici", "metal halide", "metal-halide"),
+    "CFL": ("fluorescente", "fluorescente compatta", "compact fluorescent", "fluorescent"),
+    "other": ("altro", "altra", "other", "mercurio", "hg", "sbp", "incandescenza"),
+})
+
+NETWORKS = _choices({
+    "water": ("acqua", "acquedotto", "idrica", "rete idrica", "idrico"),
+    "sewer": ("fognatura", "fogna", "fognaria", "acque reflue", "wastewater"),
+    "gas": ("metano", "gas naturale", "rete gas"),
+    "electricity": ("elettrica", "energia elettrica", "rete elettrica", "power", "electric"),
+    "district-heating": ("teleriscaldamento", "district heating", "heating"),
+    "telecom": ("telecomunicazioni", "tlc", "fibra", "fibra ottica", "fibre", "fiber", "broadband"),
+    "public-lighting": ("illuminazione pubblica", "illuminazione", "lighting", "ip"),
+})
+
+SEGMENT_STATUS = _choices({
+    "in-service": ("in esercizio", "attivo", "active", "in service", "esercizio"),
+    "out-of-service": ("dismesso", "fuori servizio", "abandoned", "out of service", "inattivo"),
+    "planned": ("in progetto", "progetto", "pianificato", "planned", "previsto"),
+    "under-construction": ("in costruzione", "in realizzazione", "cantiere", "under construction"),
+})
+
+SENSOR_TYPES = _choices({
+    "air-quality": ("qualita aria", "qualita dell'aria", "aria", "air quality", "pm10", "inquinamento"),
+    "noise": ("rumore", "acustico", "fonometro"),
+    "traffic": ("traffico", "spire", "contatraffico"),
+    "parking": ("parcheggio", "stallo", "sosta"),
+    "weather": ("meteo", "stazione meteo", "meteorologico"),
+    "water-level": ("livello idrometrico", "idrometro", "livello acqua", "water level"),
+    "water-meter": ("contatore acqua", "contatore idrico", "smart meter acqua"),
+    "energy-meter": ("contatore energia", "contatore elettrico", "smart meter"),
+    "waste-fill": ("riempimento cassonetto", "cassonetto", "rifiuti", "waste"),
+    "people-counter": ("contapersone", "conta persone", "people counter"),
+    "other": ("altro", "altra"),
+})
+
+BROADBAND_TECHNOLOGIES = _choices({
+    "FTTH": ("fibra", "fibra ottica", "ftth", "fibre to the home", "bul fibra"),
+    "FTTB": ("fttb",),
+    "FTTC": ("fttc", "vdsl", "misto fibra rame", "fibra misto rame"),
+    "FWA": ("fwa", "fixed wireless", "wireless", "radio"),
+    "ADSL": ("adsl", "rame", "xdsl"),
+    "satellite": ("satellite", "satellitare"),
+    "other": ("altro", "altra"),
+})
+
+
+PUBLIC_LIGHTING = Kind(
+    "public-lighting", "Public lighting points", "Punti luce di illuminazione pubblica", "point",
+    (
+        ASSET_ID, LATITUDE, LONGITUDE, X, Y,
+        Field("lamp_technology", "Lamp technology", "Tecnologia lampada", "choice", False,
+              ("technology", "tecnologia", "tecnologia_lampada", "tipo_lampada", "lamp_type", "lampada",
+               "sorgente", "sorgente_luminosa"), LAMP_TECHNOLOGIES, example="LED"),
+        Field("power_w", "Power (W)", "Potenza (W)", "number", False,
+              ("power", "potenza", "potenza_w", "watt", "w", "potenza_watt"), positive=True, example="42,5"),
+        STREET, INSTALLED_ON,
+        Field("dimmable", "Dimmable", "Dimmerabile", "bool", False,
+              ("dimmerabile", "regolabile", "dimming", "riduzione_flusso"), example="sì"),
+        Field("smart_node", "Smart node", "Nodo smart", "bool", False,
+              ("nodo_smart", "telecontrollo", "smart", "telegestione", "nodo_telegestione"), example="no"),
+        OPERATOR,
+    ),
+    category="public-lighting",
+)
+
+NETWORK_SEGMENTS = Kind(
+    "network-segments", "Network segments", "Tratte di rete", "line",
+    (
+        ASSET_ID,
+        Field("network", "Network", "Rete", "choice", True,
+              ("rete", "tipo_rete", "servizio", "category", "categoria", "network_type", "layer"),
+              NETWORKS, example="water"),
+        WKT,
+        Field("material", "Material", "Materiale", "text", False, ("materiale",), example="PEAD"),
+        Field("diameter_mm", "Diameter (mm)", "Diametro (mm)", "number", False,
+              ("diametro", "diametro_mm", "dn", "diameter"), positive=True, example="110"),
+        Field("depth_m", "Depth (m)", "Profondità (m)", "number", False,
+              ("profondita", "profondita_m", "depth", "profondita_di_posa"), positive=True, example="1,2"),
+        Field("status", "Status", "Stato", "choice", False, ("stato", "stato_esercizio"), SEGMENT_STATUS,
+              example="in-service"),
+        INSTALLED_ON, OPERATOR,
+    ),
+    category="network",
+    category_field="network",
+)
+
+SENSORS = Kind(
+    "sensors", "Sensors", "Sensori", "point",
+    (
+        ASSET_ID, LATITUDE, LONGITUDE, X, Y,
+        Field("sensor_type", "Sensor type", "Tipo di sensore", "choice", True,
+              ("tipo_sensore", "tipo", "type", "grandezza", "categoria_sensore"), SENSOR_TYPES,
+              example="air-quality"),
+        Field("model", "Model", "Modello", "text", False, ("modello", "produttore_modello"), example="AQ-200"),
+        Field("connectivity", "Connectivity", "Connettività", "text", False,
+              ("connettivita", "protocollo", "protocol", "rete_dati"), example="LoRaWAN"),
+        Field("data_feed_url", "Data feed URL", "URL flusso dati", "url", False,
+              ("feed_url", "url", "url_dati", "endpoint", "data_url"), example="https://example.org/feed"),
+        STREET, INSTALLED_ON, OPERATOR,
+    ),
+    category="sensors",
+)
+
+BROADBAND_COVERAGE = Kind(
+    "broadband-coverage", "Broadband coverage units", "Unità di copertura banda ultra larga", "point",
+    (
+        ASSET_ID, LATITUDE, LONGITUDE, X, Y,
+        Field("istat_code", "ISTAT municipality code", "Codice ISTAT comune", "istat", False,
+              ("codice_istat", "istat", "cod_istat", "pro_com_t", "codice_comune"), example="049008"),
+        Field("technology", "Technology", "Tecnologia", "choice", True,
+              ("tecnologia", "tipo_progetto", "tipo_copertura", "access_technology"), BROADBAND_TECHNOLOGIES,
+              example="FTTH"),
+        Field("download_mbps", "Download (Mbit/s)", "Velocità download (Mbit/s)", "number", True,
+              ("velocita", "velocita_download", "mbps", "download", "velocita_mbps", "banda_mbps"),
+              positive=True, example="1000"),
+        Field("housing_units", "Housing units", "Unità immobiliari", "integer", False,
+              ("unita_immobiliari", "ui", "numero_ui", "civici", "units"), example="12"),
+        STREET, OPERATOR,
+    ),
+    category="broadband",
+)
+
+KINDS: dict[str, Kind] = {k.slug: k for k in (PUBLIC_LIGHTING, NETWORK_SEGMENTS, SENSORS, BROADBAND_COVERAGE)}
+
+
+def get_kind(slug: str) -> Kind:
+    """The kind for a slug; raises KeyError with the accepted slugs."""
+    try:
+        return KINDS[slug]
+    except KeyError:
+        raise KeyError(f"unknown inventory kind {slug!r}; use one of {', '.join(KINDS)}") from None
+
+
+def alias_table(kind: Kind) -> dict[str, str]:
+    """Normalised header word -> field name, English and Italian."""
+    table: dict[str, str] = {}
+    for item in kind.fields:
+        for word in (item.name, *item.aliases, item.label_en, item.label_it):
+            table.setdefault(normalize_header(word), item.name)
+    return table
+
+
+def match_header(kind: Kind, header: str, table: dict[str, str] | None = None) -> str | None:
+    """The field a column header stands for, or None; DBF's 10-character truncation is recognised."""
+    table = table if table is not None else alias_table(kind)
+    word = normalize_header(header)
+    if word in table:
+        return table[word]
+    if len(word) == 10:
+        found = {name for alias, name in table.items() if alias.startswith(word)}
+        if len(found) == 1:
+            return found.pop()
+    return None

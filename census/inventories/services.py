@@ -1,0 +1,276 @@
+"""Inventory uploads and their import: stored first, checked row by row, upserted batch by batch.
+
+Each batch is COPYed into a temporary staging table and upserted into ``inventory_assets`` by
+(tenant, kind, operator's asset id) in one transaction, together with its rejected rows and the
+upload's counters. The caller (the import job) commits after each batch, so a worker killed at any
+moment leaves whole batches only, and the retried job resumes after the last committed batch with
+exact counts.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from smartregion import audit, jobs
+from smartregion.errors import NotFound, Unprocessable
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session
+
+from .batches import Batch, ReadAhead, batches
+from .crs import CrsProblem, parse_epsg
+from .kinds import get_kind
+from .models import InventoryRejection, InventoryUpload, UploadStatus
+from .pipeline import prepare, write_error_report
+from .readers import FileProblem
+from .validation import Rejection
+
+BATCH_ROWS = 50_000
+IMPORT_JOB = "census.inventories.jobs.import_upload"
+
+STAGE_COLUMNS = ("line", "asset_id", "category", "operator", "longitude", "latitude", "length_m", "geometry",
+                 "attributes")
+_CREATE_STAGE = text("""
+    CREATE TEMPORARY TABLE inventory_stage (
+        line integer NOT NULL, asset_id text NOT NULL, category text NOT NULL, operator text,
+        longitude double precision NOT NULL, latitude double precision NOT NULL,
+        length_m double precision NOT NULL, geometry jsonb, attributes jsonb NOT NULL, duplicate_of integer
+    ) ON COMMIT DROP""")
+# A later occurrence of an asset id in the batch is a duplicate of its first line in the batch...
+_MARK_REPEATED = text("""
+    UPDATE inventory_stage s SET duplicate_of = f.first_line
+    FROM (SELECT asset_id, min(line) AS first_line FROM inventory_stage GROUP BY asset_id) f
+    WHERE s.asset_id = f.asset_id AND s.line > f.first_line""")
+# ...and an asset id this same upload already wrote in an earlier batch is a duplicate of that line.
+_MARK_EARLIER = text("""
+    UPDATE inventory_stage s SET duplicate_of = p.line
+    FROM inventory_assets p
+    WHERE p.tenant_id = :tenant_id AND p.kind = :kind AND p.asset_id = s.asset_id AND p.upload_id = :upload_id""")
+_REJECT_DUPLICATES = text("""
+    INSERT INTO inventory_rejections (tenant_id, upload_id, line, field, code, reason, value)
+    SELECT :tenant_id, :upload_id, line, 'asset_id', 'duplicate_asset_id',
+           'asset_id ' || asset_id || ' already appears on line ' || duplicate_of, asset_id
+    FROM inventory_stage WHERE duplicate_of IS NOT NULL""")
+_UPSERT = text("""
+    WITH up AS (
+        INSERT INTO inventory_assets AS a (tenant_id, kind, asset_id, category, operator, longitude, latitude,
+                                           length_m, geometry, attributes, upload_id, line, updated_at)
+        SELECT :tenant_id, :kind, asset_id, category, operator, longitude, latitude, length_m, geometry,
+               attributes, :upload_id, line, now()
+        FROM inventory_stage WHERE duplicate_of IS NULL
+        ON CONFLICT (tenant_id, kind, asset_id) DO UPDATE SET
+            category = excluded.category, operator = excluded.operator, longitude = excluded.longitude,
+            latitude = excluded.latitude, length_m = excluded.length_m, geometry = excluded.geometry,
+            attributes = excluded.attributes, upload_id = excluded.upload_id, line = excluded.line,
+            updated_at = excluded.updated_at
+        RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up""")
+
+
+@dataclass(frozen=True)
+class Received:
+    """The answer to an upload: the upload, and whether the same file had been received before."""
+
+    upload: InventoryUpload
+    duplicate: bool
+
+
+def upload_summary(upload: InventoryUpload) -> dict:
+    """The counts people and programs read: the job's result."""
+    return {
+        "upload_id": upload.id, "kind": upload.kind, "status": upload.status, "format": upload.format,
+        "epsg": upload.epsg, "crs_source": upload.crs_source, "rows_total": upload.rows_total,
+        "rows_imported": upload.rows_imported, "rows_rejected": upload.rows_rejected,
+        "rows_inserted": upload.rows_inserted, "rows_updated": upload.rows_updated,
+        "warnings": list(upload.warnings or []), "error": upload.error,
+    }
+
+
+def _file_error(exc: FileProblem) -> Unprocessable:
+    return Unprocessable(str(exc), errors={exc.field: [str(exc)]})
+
+
+def receive_upload(session: Session, tenant_id: int, *, kind: str, filename: str, sha256: str, size: int,
+                   path: str | os.PathLike, epsg: str | int | None, actor: str) -> Received:
+    """Register a stored file for import and enqueue its job; the same file twice is recognised."""
+    try:
+        get_kind(kind)
+    except KeyError as exc:
+        raise Unprocessable(str(exc.args[0]), errors={"kind": [str(exc.args[0])]}) from None
+    try:
+        form_epsg = parse_epsg(epsg)
+    except CrsProblem as exc:
+        raise Unprocessable(str(exc), errors={"crs": [str(exc)]}) from None
+    existing = session.scalar(select(InventoryUpload).where(
+        InventoryUpload.tenant_id == tenant_id, InventoryUpload.kind == kind, InventoryUpload.sha256 == sha256))
+    if existing is not None:
+        return Received(existing, True)
+    try:
+        plan = prepare(path, get_kind(kind), filename=filename, form_epsg=form_epsg)
+    except FileProblem as exc:
+        raise _file_error(exc) from None
+    upload = InventoryUpload(tenant_id=tenant_id, kind=kind, filename=filename[:300], sha256=sha256, size=size,
+                             format=plan.format, form_epsg=form_epsg, epsg=plan.epsg, crs_source=plan.crs_source,
+                             status=UploadStatus.RECEIVED, warnings=plan.warnings, uploaded_by=actor,
+                             rows_total=0, rows_imported=0, rows_rejected=0, rows_inserted=0, rows_updated=0,
+                             batches_done=0)
+    session.add(upload)
+    session.flush()
+    job = jobs.enqueue(session, "imports", IMPORT_JOB, tenant_id=tenant_id, upload_id=upload.id,
+                       description=f"Import {kind} inventory {filename}"[:300])
+    upload.job_id = job.id
+    session.flush()
+    audit.record(session, action="census.inventory.upload", entity_type="inventory_upload", entity_id=upload.id,
+                 tenant_id=tenant_id, after={"kind": kind, "filename": filename, "sha256": sha256, "size": size,
+                                             "job_id": job.id})
+    return Received(upload, False)
+
+
+def get_upload(session: Session, tenant_id: int, upload_id: int) -> InventoryUpload:
+    upload = session.scalar(select(InventoryUpload).where(InventoryUpload.tenant_id == tenant_id,
+                                                          InventoryUpload.id == upload_id))
+    if upload is None:
+        raise NotFound(f"Upload {upload_id} not found.")
+    return upload
+
+
+def uploads_query(tenant_id: int):
+    return (select(InventoryUpload).where(InventoryUpload.tenant_id == tenant_id)
+            .order_by(InventoryUpload.id.desc()))
+
+
+def _copy_rows(session: Session, rows: list[tuple]) -> None:
+    """COPY a batch of rows into the staging table (streamed while the rows are written)."""
+    connection = session.connection().connection.driver_connection
+    with connection.cursor() as cursor, cursor.copy(
+            f"COPY inventory_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+
+
+def _write_batch(session: Session, upload: InventoryUpload, good: list[tuple],
+                 bad: list[Rejection]) -> tuple[int, int, int]:
+    """Stage, upsert and record one batch; returns (inserted, updated, duplicates)."""
+    inserted = updated = duplicates = 0
+    if bad:
+        session.execute(insert(InventoryRejection), [
+            {"tenant_id": upload.tenant_id, "upload_id": upload.id, "line": r.line, "field": r.field[:60],
+             "code": r.code, "reason": r.reason, "value": r.value} for r in bad])
+    if good:
+        params = {"tenant_id": upload.tenant_id, "kind": upload.kind, "upload_id": upload.id}
+        # Sorting a batch fits in memory; compiling these one-off statements costs more than it saves.
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(_CREATE_STAGE)
+        _copy_rows(session, good)
+        session.execute(_MARK_REPEATED)
+        if upload.batches_done:
+            session.execute(_MARK_EARLIER, params)
+        duplicates = session.execute(_REJECT_DUPLICATES, params).rowcount
+        inserted, updated = session.execute(_UPSERT, params).one()
+    return inserted, updated, duplicates
+
+
+def import_steps(session: Session, tenant_id: int, upload_id: int, path: str | os.PathLike,
+                 *, batch_rows: int = BATCH_ROWS) -> Iterator[int]:
+    """Import an upload batch by batch; yields the percentage done after each flushed batch.
+
+    The caller commits at every yield. Batches committed by an earlier, interrupted run are
+    recognised from ``batches_done`` and skipped, so the counts end exact.
+    """
+    upload = get_upload(session, tenant_id, upload_id)
+    session.refresh(upload, with_for_update=True)
+    if upload.status == UploadStatus.IMPORTED:
+        yield 100
+        return
+    plan = prepare(path, get_kind(upload.kind), filename=upload.filename, form_epsg=upload.form_epsg)
+    upload.status = UploadStatus.IMPORTING
+    upload.format, upload.epsg, upload.crs_source = plan.format, plan.epsg, plan.crs_source
+    session.flush()
+    yield 0
+    size = max(os.path.getsize(path), 1)
+    fraction: Callable[[], float | None] = getattr(plan.reader, "fraction", lambda: None)
+    ahead = ReadAhead(batches(plan.rows(), batch_rows, first=upload.batches_done))
+    try:
+        for batch in ahead:
+            if _commit_batch(session, upload, batch):
+                yield _percent(fraction(), size)
+    finally:
+        ahead.close()
+    session.refresh(upload, with_for_update=True)
+    if upload.status == UploadStatus.IMPORTED:
+        yield 100
+        return
+    upload.status = UploadStatus.IMPORTED
+    upload.finished_at = datetime.now(UTC)
+    if upload.rows_total == 0:
+        upload.warnings = [*(upload.warnings or []), "the file has a header but no data rows"]
+    session.flush()
+    audit.record(session, action="census.inventory.imported", entity_type="inventory_upload", entity_id=upload.id,
+                 tenant_id=tenant_id, after=upload_summary(upload))
+    yield 100
+
+
+def _percent(value: float | None, size: int) -> int:
+    return 50 if value is None else max(1, min(99, int(value * 100)))
+
+
+def _commit_batch(session: Session, upload: InventoryUpload, batch: Batch) -> bool:
+    """Write a batch unless another run of the same import already did; True when written."""
+    session.refresh(upload, with_for_update=True)
+    if upload.batches_done > batch.number:
+        return False
+    if upload.batches_done < batch.number:
+        raise RuntimeError(f"upload {upload.id}: batch {batch.number} comes before batch {upload.batches_done}")
+    inserted, updated, duplicates = _write_batch(session, upload, batch.good, batch.bad)
+    rows, bad_rows = batch.rows, batch.bad_rows
+    upload.rows_total += rows
+    upload.rows_inserted += inserted
+    upload.rows_updated += updated
+    upload.rows_imported += inserted + updated
+    upload.rows_rejected += bad_rows + duplicates
+    upload.batches_done += 1
+    session.flush()
+    audit.record(session, action="census.inventory.batch", entity_type="inventory_upload", entity_id=upload.id,
+                 tenant_id=upload.tenant_id, after={"batch": upload.batches_done, "rows": rows,
+                                                    "inserted": inserted, "updated": updated,
+                                                    "rejected": bad_rows + duplicates})
+    return True
+
+
+def fail_upload(session: Session, tenant_id: int, upload_id: int, message: str) -> InventoryUpload:
+    """Mark an upload whose file cannot be read; batches already imported stay."""
+    upload = get_upload(session, tenant_id, upload_id)
+    upload.status = UploadStatus.FAILED
+    upload.error = message[:2000]
+    upload.finished_at = datetime.now(UTC)
+    session.flush()
+    audit.record(session, action="census.inventory.failed", entity_type="inventory_upload", entity_id=upload.id,
+                 tenant_id=tenant_id, after={"error": upload.error})
+    return upload
+
+
+def rejections(session: Session, tenant_id: int, upload_id: int) -> Iterator[Rejection]:
+    """The rejected rows of an upload in file order, streamed."""
+    get_upload(session, tenant_id, upload_id)
+    result = session.execute(
+        select(InventoryRejection.line, InventoryRejection.field, InventoryRejection.code,
+               InventoryRejection.reason, InventoryRejection.value)
+        .where(InventoryRejection.tenant_id == tenant_id, InventoryRejection.upload_id == upload_id)
+        .order_by(InventoryRejection.line, InventoryRejection.id)
+        .execution_options(yield_per=5000))
+    for row in result:
+        yield Rejection(*row)
+
+
+def error_report_csv(session: Session, tenant_id: int, upload_id: int) -> str:
+    """The error report as CSV text (UTF-8 with BOM so that spreadsheets read accents)."""
+    stream = io.StringIO()
+    stream.write("\ufeff")
+    write_error_report(rejections(session, tenant_id, upload_id), stream)
+    return stream.getvalue()

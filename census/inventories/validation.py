@@ -1,0 +1,359 @@
+"""Map a file's columns onto an inventory kind and check each row: good rows and rejected rows.
+
+A rejected row is reported with its line, field, a stable code and a reason; a good row is ready to
+be written to the staging table. Checking is per row and keeps no state, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from . import geometry as geo
+from .crs import SUPPORTED, CrsChoice, CrsProblem, inside_italy, resolve, to_wgs84
+from .kinds import Kind, alias_table, match_header
+from .readers import FileProblem
+from .values import ValueProblem, cell_text, fold, parse_bool, parse_date, parse_decimal, parse_float
+from .wkb import GeometryProblem
+
+MAX_TEXT = 200
+
+REASONS_IT = {
+    "required": "valore obbligatorio mancante",
+    "invalid_number": "non è un numero",
+    "not_positive": "il valore deve essere positivo",
+    "invalid_integer": "non è un numero intero",
+    "invalid_choice": "valore non ammesso",
+    "invalid_bool": "non è sì/no",
+    "invalid_date": "non è una data (AAAA-MM-GG o GG/MM/AAAA)",
+    "invalid_url": "non è un indirizzo http(s)",
+    "invalid_istat": "codice ISTAT non valido (6 cifre)",
+    "too_long": "testo troppo lungo",
+    "outside_italy": "coordinate fuori dal territorio italiano",
+    "invalid_latitude": "latitudine non valida",
+    "invalid_longitude": "longitudine non valida",
+    "invalid_geometry": "geometria non valida",
+    "wrong_geometry_type": "tipo di geometria non ammesso per questo inventario",
+    "missing_location": "posizione mancante",
+    "extra_fields": "la riga ha più campi dell'intestazione",
+    "duplicate_asset_id": "codice asset ripetuto nel file",
+}
+
+
+class Rejection(NamedTuple):
+    line: int
+    field: str
+    code: str
+    reason: str
+    value: str
+
+
+class CleanRow(NamedTuple):
+    line: int
+    asset_id: str
+    category: str
+    operator: str | None
+    longitude: float
+    latitude: float
+    length_m: float
+    geometry: dict | None
+    attributes: dict
+
+
+@dataclass
+class HeaderMap:
+    """Which column holds which field; unknown columns are listed and ignored."""
+
+    kind: Kind
+    index: dict[str, int]
+    unknown: list[str]
+
+
+def map_headers(kind: Kind, headers: list[str], *, has_geometry: bool) -> HeaderMap:
+    """Match the file's headers (English or Italian) to the kind's fields; raise for missing ones."""
+    table = alias_table(kind)
+    index: dict[str, int] = {}
+    unknown: list[str] = []
+    for position, header in enumerate(headers):
+        name = match_header(kind, str(header), table)
+        if name is None:
+            if str(header).strip():
+                unknown.append(str(header))
+            continue
+        if name in index:
+            raise FileProblem(f"two columns stand for {name!r}: {headers[index[name]]!r} and {header!r}",
+                              field=name)
+        index[name] = position
+    missing = [f.name for f in kind.fields if f.required and f.name not in index]
+    if not has_geometry:
+        if kind.geometry == "point":
+            if not ({"latitude", "longitude"} <= index.keys() or {"x", "y"} <= index.keys()):
+                missing.append("latitude, longitude (or x, y)")
+        elif "wkt" not in index:
+            missing.append("wkt")
+    if missing:
+        found = ", ".join(str(h) for h in headers) or "none"
+        raise FileProblem(f"missing required columns: {', '.join(missing)} (columns found: {found})",
+                          field="columns")
+    return HeaderMap(kind, index, unknown)
+
+
+def choose_crs(reader, header_map: HeaderMap, form_epsg: int | None) -> CrsChoice:
+    """The coordinate system of the file's coordinates, from the file or the form, never guessed."""
+    try:
+        if reader.has_geometry:
+            default = 4326 if reader.format == "geojson" and not getattr(reader, "declares_crs", False) else None
+            return resolve(reader.epsg, form_epsg, default=default)
+        if "latitude" in header_map.index and "longitude" in header_map.index:
+            choice = resolve(None, form_epsg, default=4326)
+            if not choice.geographic:
+                raise CrsProblem(f"the file has latitude/longitude columns but the form says EPSG:{choice.epsg}, "
+                                 "a projected system: use x/y columns or a geographic system")
+            return choice
+        choice = resolve(None, form_epsg)
+        if "x" in header_map.index and choice.geographic:
+            raise CrsProblem(f"the file has x/y columns but EPSG:{choice.epsg} is geographic: "
+                             "choose the projected system of the coordinates")
+        return choice
+    except CrsProblem as exc:
+        raise FileProblem(str(exc), field="crs") from None
+
+
+def _number(raw) -> int | float:
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.isdigit():
+            return int(text)
+        if "," in text and "." not in text and text.count(",") == 1:
+            text = text.replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is not None and math.isfinite(value) and "e" not in text.lower():
+            return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(raw, bool):
+        raise ValueProblem(f"not a number: {raw!r}")
+    number = Decimal(str(raw)) if isinstance(raw, (int, float)) else parse_decimal(cell_text(raw))
+    return int(number) if number == number.to_integral_value() and abs(number) < 2**53 else float(number)
+
+
+def _integer(raw) -> int:
+    value = _number(raw)
+    if not isinstance(value, int):
+        raise ValueProblem(f"not a whole number: {raw!r}")
+    return value
+
+
+def _url(raw) -> str:
+    text = cell_text(raw)
+    if not text.lower().startswith(("http://", "https://")) or len(text) > 500 or " " in text:
+        raise ValueProblem(f"not an http(s) address: {text!r}")
+    return text
+
+
+def _istat(raw) -> str:
+    text = cell_text(raw)
+    if text.isdigit() and 4 <= len(text) <= 6:
+        return text.zfill(6)
+    raise ValueProblem(f"not a six-digit ISTAT code: {text!r}")
+
+
+def _text(raw) -> str:
+    text = cell_text(raw)
+    if len(text) > MAX_TEXT:
+        raise ValueProblem(f"longer than {MAX_TEXT} characters")
+    return text
+
+
+def _date(raw) -> str:
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw.strip()).isoformat()
+        except ValueError:
+            pass
+    return parse_date(raw).isoformat()
+
+
+_PARSERS = {
+    "text": (_text, "too_long"),
+    "number": (_number, "invalid_number"),
+    "integer": (_integer, "invalid_integer"),
+    "bool": (parse_bool, "invalid_bool"),
+    "date": (_date, "invalid_date"),
+    "url": (_url, "invalid_url"),
+    "istat": (_istat, "invalid_istat"),
+}
+
+
+class RowValidator:
+    """Checks rows of one file against one kind, in the coordinate system chosen for the file."""
+
+    def __init__(self, header_map: HeaderMap, crs: CrsChoice, *, has_geometry: bool,
+                 header_count: int | None = None) -> None:
+        self.header_count = header_count
+        self.kind = header_map.kind
+        self.crs = crs
+        self.has_geometry = has_geometry
+        self.width = max(header_map.index.values(), default=-1) + 1
+        index = header_map.index
+        self._asset = index["asset_id"]
+        self._operator = index.get("operator")
+        self._category_field = self.kind.category_field
+        self._checks = []
+        skip = {"asset_id", "operator", "latitude", "longitude", "x", "y", "wkt"}
+        for item in self.kind.fields:
+            if item.name in skip or item.name not in index:
+                continue
+            if item.type == "choice":
+                self._checks.append((item.name, index[item.name], item, None, "invalid_choice"))
+            else:
+                parser, code = _PARSERS[item.type]
+                self._checks.append((item.name, index[item.name], item, parser, code))
+        self._lat = index.get("latitude", index.get("y"))
+        self._lon = index.get("longitude", index.get("x"))
+        self._wkt = index.get("wkt")
+        self._geographic = crs.geographic
+        self._choice_memo: dict[tuple[str, str], str] = {}
+        self._project = None if crs.epsg == 4326 else to_wgs84(crs.epsg)
+
+    def check(self, line: int, cells: list, geometry: dict | None) -> tuple[CleanRow | None, list[Rejection]]:
+        """Validate one row: a clean row, or the list of its problems."""
+        errors: list[Rejection] = []
+        size = len(cells)
+        if self.header_count is not None and size > self.header_count:
+            errors.append(Rejection(line, "row", "extra_fields",
+                                    f"the row has {size} fields but the header has {self.header_count}: "
+                                    "a decimal comma in a comma-separated file must be quoted", ""))
+        raw_id = cells[self._asset] if self._asset < size else ""
+        asset_id = raw_id.strip() if isinstance(raw_id, str) else cell_text(raw_id)
+        if not asset_id:
+            errors.append(Rejection(line, "asset_id", "required", "asset_id is required", ""))
+        elif len(asset_id) > 100:
+            errors.append(Rejection(line, "asset_id", "too_long", "asset_id is longer than 100 characters",
+                                    asset_id[:100]))
+        attributes: dict = {}
+        for name, position, item, parser, code in self._checks:
+            raw = cells[position] if position < size else ""
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+                if item.required:
+                    errors.append(Rejection(line, name, "required", f"{name} is required", ""))
+                continue
+            if parser is None:
+                value = self._choice_memo.get((name, raw)) if isinstance(raw, str) else None
+                if value is None:
+                    value = item.choices.get(fold(cell_text(raw)))
+                    if value is not None and isinstance(raw, str) and len(self._choice_memo) < 10_000:
+                        self._choice_memo[(name, raw)] = value
+                if value is None:
+                    allowed = ", ".join(dict.fromkeys(item.choices.values()))
+                    errors.append(Rejection(line, name, code, f"{name} must be one of {allowed}",
+                                            cell_text(raw)[:100]))
+                    continue
+            else:
+                try:
+                    value = parser(raw)
+                except ValueProblem as exc:
+                    errors.append(Rejection(line, name, code, f"{name}: {exc}", cell_text(raw)[:100]))
+                    continue
+                if item.positive and value <= 0:
+                    errors.append(Rejection(line, name, "not_positive", f"{name} must be positive",
+                                            cell_text(raw)[:100]))
+                    continue
+            attributes[name] = value
+        operator = None
+        if self._operator is not None and self._operator < size:
+            operator = cell_text(cells[self._operator])[:MAX_TEXT] or None
+        located = self._locate(line, cells, geometry, errors)
+        if errors:
+            return None, errors
+        lon, lat, shape, length = located
+        category = attributes[self._category_field] if self._category_field else self.kind.category
+        return CleanRow(line, asset_id, category, operator, lon, lat, length, shape, attributes), errors
+
+    def _locate(self, line, cells, geometry, errors):
+        if self.has_geometry:
+            return self._from_geometry(line, geometry, errors)
+        if self.kind.geometry == "line":
+            raw = cells[self._wkt] if self._wkt < len(cells) else ""
+            if not cell_text(raw):
+                errors.append(Rejection(line, "wkt", "required", "the line geometry (WKT) is required", ""))
+                return None
+            try:
+                parsed = geo.from_wkt(cell_text(raw))
+            except GeometryProblem as exc:
+                errors.append(Rejection(line, "wkt", "invalid_geometry", str(exc), cell_text(raw)[:100]))
+                return None
+            return self._from_geometry(line, parsed, errors, field="wkt")
+        return self._from_columns(line, cells, errors)
+
+    def _from_columns(self, line, cells, errors):
+        size = len(cells)
+        geographic = self._geographic
+        lat_name = "latitude" if geographic else "y"
+        lon_name = "longitude" if geographic else "x"
+        raw_lat = cells[self._lat] if self._lat < size else ""
+        raw_lon = cells[self._lon] if self._lon < size else ""
+        values = []
+        for name, raw in ((lat_name, raw_lat), (lon_name, raw_lon)):
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                errors.append(Rejection(line, name, "required", f"{name} is required", ""))
+                continue
+            try:
+                values.append(parse_float(raw))
+            except ValueProblem:
+                errors.append(Rejection(line, name, "invalid_number", f"{name} is not a number",
+                                        cell_text(raw)[:100]))
+        if len(values) != 2:
+            return None
+        y, x = values
+        if self._project is None:
+            lon, lat = x, y
+        else:
+            try:
+                lon, lat = self._project(x, y)
+            except Exception:  # pyproj raises ProjError or plain errors for impossible inputs
+                lon = lat = math.nan
+        if geographic and not (-90 <= y <= 90):
+            errors.append(Rejection(line, lat_name, "invalid_latitude", "latitude must be between -90 and 90",
+                                    cell_text(raw_lat)))
+            return None
+        if geographic and not (-180 <= x <= 180):
+            errors.append(Rejection(line, lon_name, "invalid_longitude",
+                                    "longitude must be between -180 and 180", cell_text(raw_lon)))
+            return None
+        if not (math.isfinite(lon) and math.isfinite(lat)) or not inside_italy(lon, lat):
+            errors.append(Rejection(line, "location", "outside_italy",
+                                    f"the point ({cell_text(raw_lat)}, {cell_text(raw_lon)}) in "
+                                    f"EPSG:{self.crs.epsg} falls outside Italy", ""))
+            return None
+        return round(lon, 7), round(lat, 7), None, 0.0
+
+    def _from_geometry(self, line, geometry, errors, field: str = "geometry"):
+        if geometry is None:
+            errors.append(Rejection(line, field, "missing_location", "the feature has no geometry", ""))
+            return None
+        try:
+            shape = geo.check(geometry)
+            wanted = geo.POINT_TYPES if self.kind.geometry == "point" else geo.LINE_TYPES
+            if shape["type"] not in wanted:
+                errors.append(Rejection(line, field, "wrong_geometry_type",
+                                        f"{shape['type']} given, {' or '.join(wanted)} expected", ""))
+                return None
+            shape = geo.reproject(shape, self.crs.epsg)
+        except GeometryProblem as exc:
+            code = "outside_italy" if "outside Italy" in str(exc) else "invalid_geometry"
+            errors.append(Rejection(line, field, code, str(exc), ""))
+            return None
+        lon, lat = geo.anchor(shape)
+        if shape["type"] == "Point":
+            return lon, lat, None, 0.0
+        return lon, lat, shape, geo.length_m(shape)
+
+
+def crs_labels() -> list[dict]:
+    """The accepted coordinate systems, for forms and documentation."""
+    return [{"epsg": code, "label_en": en, "label_it": it} for code, (en, it) in SUPPORTED.items()]
