@@ -274,3 +274,23 @@ def error_report_csv(session: Session, tenant_id: int, upload_id: int) -> str:
     stream.write("\ufeff")
     write_error_report(rejections(session, tenant_id, upload_id), stream)
     return stream.getvalue()
+
+
+CONFORMANCE_ATTRIBUTES = ("sensor_type", "power_w", "street", "installed_on")
+
+
+def conformance_rows(session: Session, tenant_id: int) -> Iterator[tuple[str, Iterator[dict]]]:
+    """The tenant's assets, kind by kind, as flat rows for the regional-standard checks."""
+    from .models import InventoryAsset
+
+    kinds = session.scalars(select(InventoryAsset.kind).where(InventoryAsset.tenant_id == tenant_id)
+                            .distinct().order_by(InventoryAsset.kind)).all()
+    for kind in kinds:
+        statement = (select(InventoryAsset.asset_id, InventoryAsset.latitude, InventoryAsset.longitude,
+                            InventoryAsset.operator, InventoryAsset.attributes)
+                     .where(InventoryAsset.tenant_id == tenant_id, InventoryAsset.kind == kind)
+                     .order_by(InventoryAsset.asset_id))
+        rows = ({"asset_id": asset_id, "latitude": lat, "longitude": lon, "operator": operator,
+                 **{name: (attributes or {}).get(name) for name in CONFORMANCE_ATTRIBUTES}}
+                for asset_id, lat, lon, operator, attributes in session.execute(statement).all())
+        yield kind, rows
