@@ -80,10 +80,9 @@ def main() -> None:
                        "VAR_DIR": var, "STORAGE_DIR": f"{var}/files", "PUBLIC_URL": f"http://127.0.0.1:{port}",
                        "SMARTREGION_ENV": "test"})
     try:
-        from waitress.server import create_server
-
         from smartregion.app import create_app
         from smartregion.cli import seed_demo, upgrade_database
+        from waitress.server import create_server
 
         upgrade_database()
         app = create_app()

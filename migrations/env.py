@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy.engine import make_url
-
 from smartregion.db import owner_engine
 from smartregion.models import load_all
+from sqlalchemy.engine import make_url
 
 config = context.config
 target_metadata = load_all().metadata

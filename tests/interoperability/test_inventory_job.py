@@ -1,12 +1,12 @@
 """The periodic job checks census inventory assets against the regional standard of their kind."""
 
+from smartregion import tenancy
+from smartregion.jobs import JobContext
 from sqlalchemy import select
 
 from census.inventories.models import InventoryAsset
 from interoperability import jobs as interop_jobs
 from interoperability.models import InventoryCheck
-from smartregion import tenancy
-from smartregion.jobs import JobContext
 from tenants.models import Tenant
 
 
