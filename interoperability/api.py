@@ -6,7 +6,7 @@ import json
 
 from flask import Response, request
 from flask.views import MethodView
-from smartregion import audit, auth, jobs, tenancy
+from smartregion import audit, auth, jobs
 from smartregion.api import Blueprint
 from smartregion.db import get_session
 
@@ -46,13 +46,6 @@ RAW_BODY = {
         },
     }
 }
-
-
-@blp.before_request
-def _reset_scope() -> None:
-    # Every request starts with no tenant and no regional scope, whatever the thread served before.
-    tenancy.set_regional(False)
-    tenancy.set_tenant(None)
 
 
 def _page(statement, pagination_parameters):

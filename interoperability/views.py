@@ -13,13 +13,6 @@ from interoperability import conformance, services
 bp = Blueprint("interoperability_pages", __name__, template_folder="templates")
 
 
-@bp.before_request
-def _reset_scope() -> None:
-    # Every request starts with no tenant and no regional scope, whatever the thread served before.
-    tenancy.set_regional(False)
-    tenancy.set_tenant(None)
-
-
 @bp.get("/standards")
 def standards_page():
     page_user()

@@ -189,7 +189,11 @@ def _dbf_is_utf8(path: str) -> bool:
 
 
 class GeoPackageReader:
-    """The first feature table of an OGC GeoPackage, its srs read from gpkg_spatial_ref_sys."""
+    """The first feature table of an OGC GeoPackage, its srs read from gpkg_spatial_ref_sys.
+
+    A GeoPackage is an uploaded file whose container format is SQLite; it is opened read-only and
+    immutable, only to read its features. The platform's own data live in PostgreSQL.
+    """
 
     format = "geopackage"
     has_geometry = True

@@ -223,21 +223,20 @@ def set_milestones(
     session: Session, tenant_id: int, project_id: int, items: list[dict], *, actor: str | None = None
 ) -> Project:
     """Replace the project's milestones; progress follows the share of milestones done."""
+    return _change_project(session, tenant_id, project_id, "funding.project.milestones",
+                           lambda project: _replace_milestones(session, project, items), actor=actor)
+
+
+def _change_project(session: Session, tenant_id: int, project_id: int, action: str, change, *,
+                    actor: str | None) -> Project:
+    """Apply one change to a project, bump its revision and audit it with before and after."""
     project = get_project(session, tenant_id, project_id)
     before = project_snapshot(project)
-    _replace_milestones(session, project, items)
+    change(project)
     project.revision += 1
     session.flush()
-    audit.record(
-        session,
-        action="funding.project.milestones",
-        entity_type="project",
-        entity_id=project.id,
-        tenant_id=tenant_id,
-        before=before,
-        after=project_snapshot(project),
-        actor=actor,
-    )
+    audit.record(session, action=action, entity_type="project", entity_id=project.id, tenant_id=tenant_id,
+                 before=before, after=project_snapshot(project), actor=actor)
     return project
 
 
@@ -278,21 +277,8 @@ def set_funding_plan(
     session: Session, tenant_id: int, project_id: int, items: list[dict], *, actor: str | None = None
 ) -> Project:
     """Replace the project's funding plan (sources and amounts, together at most the project's cost)."""
-    project = get_project(session, tenant_id, project_id)
-    before = project_snapshot(project)
-    _replace_plan(session, project, items)
-    project.revision += 1
-    session.flush()
-    audit.record(
-        session,
-        action="funding.project.funding_plan",
-        entity_type="project",
-        entity_id=project.id,
-        tenant_id=tenant_id,
-        before=before,
-        after=project_snapshot(project),
-        actor=actor,
-    )
+    project = _change_project(session, tenant_id, project_id, "funding.project.funding_plan",
+                              lambda project: _replace_plan(session, project, items), actor=actor)
     refresh_project_matches(session, project)
     return project
 
