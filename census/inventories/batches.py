@@ -7,50 +7,50 @@ driver releases the interpreter lock while it waits). At most ``depth`` batches 
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .validation import CleanRow, Rejection
+from .validation import Rejection
 
 _DONE = object()
 
 
 @dataclass
 class Batch:
-    """One batch of a file: its number, row count, rows ready for COPY and rejected rows."""
+    """One batch of a file: its number, row count, rows as COPY text, and rejected rows.
+
+    ``bad_rows`` counts the rows rejected here, an asset id repeated inside the batch included;
+    an asset id repeated from an earlier batch is recognised by the database.
+    """
 
     number: int
     rows: int
-    good: list[tuple]
+    good: list[str]
     bad: list[Rejection]
     bad_rows: int
 
 
-def copy_tuple(row: CleanRow) -> tuple:
-    """A clean row as the staging table's COPY columns (JSON already encoded)."""
-    return (row.line, row.asset_id, row.category, row.operator, row.longitude, row.latitude, row.length_m,
-            None if row.geometry is None else json.dumps(row.geometry),
-            json.dumps(row.attributes, ensure_ascii=False, separators=(",", ":")))
-
-
 def batches(rows: Iterator, batch_rows: int, *, first: int = 0) -> Iterator[Batch]:
-    """Group checked rows into batches; batches numbered below ``first`` are read but not kept."""
-    number, count, good, bad, bad_rows = 0, 0, [], [], 0
-    for _, clean, errors in rows:
+    """Group (line, asset id, COPY text, rejections) rows into batches; batches below ``first`` are skipped."""
+    number, count, good, bad, bad_rows, seen = 0, 0, [], [], 0, {}
+    for line, asset_id, text, errors in rows:
         count += 1
         if number >= first:
-            if clean is not None:
-                good.append(copy_tuple(clean))
-            else:
+            if text is None:
                 bad.extend(errors)
                 bad_rows += 1
+            elif (earlier := seen.setdefault(asset_id, line)) != line:
+                bad.append(Rejection(line, "asset_id", "duplicate_asset_id",
+                                     f"asset_id {asset_id} already appears on line {earlier}", asset_id))
+                bad_rows += 1
+            else:
+                good.append(text)
         if count == batch_rows:
             if number >= first:
                 yield Batch(number, count, good, bad, bad_rows)
-            number, count, good, bad, bad_rows = number + 1, 0, [], [], 0
+            number, count, good, bad, bad_rows, seen = number + 1, 0, [], [], 0, {}
     if count and number >= first:
         yield Batch(number, count, good, bad, bad_rows)
 

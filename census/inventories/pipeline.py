@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .kinds import Kind, alias_table, match_header
 from .readers import Limits, open_reader
-from .validation import REASONS_IT, CleanRow, HeaderMap, Rejection, RowValidator, choose_crs, map_headers
+from .validation import (
+    REASONS_IT,
+    CleanRow,
+    HeaderMap,
+    Rejection,
+    RowValidator,
+    choose_crs,
+    copy_escape,
+    map_headers,
+)
 from .values import normalize_header
 
 
@@ -37,6 +47,24 @@ class Plan:
             clean, errors = check(line, cells, geometry)
             yield line, clean, errors
 
+    def copy_rows(self) -> Iterator[tuple[int, str | None, str | None, list[Rejection]]]:
+        """Stream (line, asset id, line of COPY text, rejections): the good rows ready for the staging table.
+
+        Rows take the validator's common path when they can and the full check otherwise; both give
+        the same text for the same row.
+        """
+        fast, check = self.validator.copy_line, self.validator.check
+        for line, cells, geometry in self.reader.rows():
+            done = None if geometry is not None else fast(line, cells)
+            if done is not None:
+                yield line, done[0], done[1], ()
+                continue
+            clean, errors = check(line, cells, geometry)
+            if clean is None:
+                yield line, None, None, errors
+            else:
+                yield line, clean.asset_id, copy_text(clean), ()
+
 
 def prepare(path: str | os.PathLike, kind: Kind, *, filename: str = "", form_epsg: int | None = None,
             limits: Limits | None = None) -> Plan:
@@ -52,6 +80,15 @@ def prepare(path: str | os.PathLike, kind: Kind, *, filename: str = "", form_eps
     if header_map.unknown:
         warnings.append("columns ignored (not part of the kind): " + ", ".join(header_map.unknown))
     return Plan(kind, reader, header_map, validator, choice.epsg, choice.source, warnings)
+
+
+def copy_text(row: CleanRow) -> str:
+    """A checked row as a line of the staging table's COPY text (columns as in ``STAGE_COLUMNS``)."""
+    operator = "\\N" if row.operator is None else copy_escape(row.operator)
+    geometry = "\\N" if row.geometry is None else copy_escape(json.dumps(row.geometry))
+    attributes = copy_escape(json.dumps(row.attributes, ensure_ascii=False, separators=(",", ":")))
+    return (f"{row.line}\t{copy_escape(row.asset_id)}\t{copy_escape(row.category)}\t{operator}\t{row.longitude!r}"
+            f"\t{row.latitude!r}\t{row.length_m!r}\t{geometry}\t{attributes}\n")
 
 
 ERROR_REPORT_HEADER = ("line", "field", "code", "reason", "motivo", "value")

@@ -37,38 +37,34 @@ _CREATE_STAGE = text("""
     CREATE TEMPORARY TABLE inventory_stage (
         line integer NOT NULL, asset_id text NOT NULL, category text NOT NULL, operator text,
         longitude double precision NOT NULL, latitude double precision NOT NULL,
-        length_m double precision NOT NULL, geometry jsonb, attributes jsonb NOT NULL, duplicate_of integer
+        length_m double precision NOT NULL, geometry jsonb, attributes jsonb NOT NULL
     ) ON COMMIT DROP""")
-# A later occurrence of an asset id in the batch is a duplicate of its first line in the batch...
-_MARK_REPEATED = text("""
-    UPDATE inventory_stage s SET duplicate_of = f.first_line
-    FROM (SELECT asset_id, min(line) AS first_line FROM inventory_stage GROUP BY asset_id) f
-    WHERE s.asset_id = f.asset_id AND s.line > f.first_line""")
-# ...and an asset id this same upload already wrote in an earlier batch is a duplicate of that line.
-_MARK_EARLIER = text("""
-    UPDATE inventory_stage s SET duplicate_of = p.line
-    FROM inventory_assets p
-    WHERE p.tenant_id = :tenant_id AND p.kind = :kind AND p.asset_id = s.asset_id AND p.upload_id = :upload_id""")
-_REJECT_DUPLICATES = text("""
-    INSERT INTO inventory_rejections (tenant_id, upload_id, line, field, code, reason, value)
-    SELECT :tenant_id, :upload_id, line, 'asset_id', 'duplicate_asset_id',
-           'asset_id ' || asset_id || ' already appears on line ' || duplicate_of, asset_id
-    FROM inventory_stage WHERE duplicate_of IS NOT NULL""")
+# Asset ids repeated inside a batch are rejected before staging. An asset this same upload already
+# wrote in an earlier batch is left alone by the upsert (its WHERE), and rejected afterwards.
 _UPSERT = text("""
     WITH up AS (
         INSERT INTO inventory_assets AS a (tenant_id, kind, asset_id, category, operator, longitude, latitude,
                                            length_m, geometry, attributes, upload_id, line, updated_at)
         SELECT :tenant_id, :kind, asset_id, category, operator, longitude, latitude, length_m, geometry,
                attributes, :upload_id, line, now()
-        FROM inventory_stage WHERE duplicate_of IS NULL
+        FROM inventory_stage
         ON CONFLICT (tenant_id, kind, asset_id) DO UPDATE SET
             category = excluded.category, operator = excluded.operator, longitude = excluded.longitude,
             latitude = excluded.latitude, length_m = excluded.length_m, geometry = excluded.geometry,
             attributes = excluded.attributes, upload_id = excluded.upload_id, line = excluded.line,
             updated_at = excluded.updated_at
+        WHERE a.upload_id <> excluded.upload_id
         RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up""")
+_REJECT_EARLIER = text("""
+    INSERT INTO inventory_rejections (tenant_id, upload_id, line, field, code, reason, value)
+    SELECT :tenant_id, :upload_id, s.line, 'asset_id', 'duplicate_asset_id',
+           'asset_id ' || s.asset_id || ' already appears on line ' || a.line, s.asset_id
+    FROM inventory_stage s JOIN inventory_assets a
+      ON a.tenant_id = :tenant_id AND a.kind = :kind AND a.asset_id = s.asset_id
+    WHERE a.upload_id = :upload_id AND a.line <> s.line""")
+COPY_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -143,19 +139,26 @@ def uploads_query(tenant_id: int):
             .order_by(InventoryUpload.id.desc()))
 
 
-def _copy_rows(session: Session, rows: list[tuple]) -> None:
-    """COPY a batch of rows into the staging table (streamed while the rows are written)."""
+def _copy_lines(session: Session, lines: list[str]) -> None:
+    """COPY a batch of rows, as lines of COPY text, into the staging table."""
     connection = session.connection().connection.driver_connection
     with connection.cursor() as cursor, cursor.copy(
             f"COPY inventory_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-        write = copy.write_row
-        for row in rows:
-            write(row)
+        chunk = []
+        size = 0
+        for line in lines:
+            chunk.append(line)
+            size += len(line)
+            if size >= COPY_CHUNK:
+                copy.write("".join(chunk))
+                chunk, size = [], 0
+        if chunk:
+            copy.write("".join(chunk))
 
 
-def _write_batch(session: Session, upload: InventoryUpload, good: list[tuple],
+def _write_batch(session: Session, upload: InventoryUpload, good: list[str],
                  bad: list[Rejection]) -> tuple[int, int, int]:
-    """Stage, upsert and record one batch; returns (inserted, updated, duplicates)."""
+    """Stage, upsert and record one batch; returns (inserted, updated, duplicates of earlier batches)."""
     inserted = updated = duplicates = 0
     if bad:
         session.execute(insert(InventoryRejection), [
@@ -167,12 +170,10 @@ def _write_batch(session: Session, upload: InventoryUpload, good: list[tuple],
         session.execute(text("SET LOCAL work_mem = '64MB'"))
         session.execute(text("SET LOCAL jit = off"))
         session.execute(_CREATE_STAGE)
-        _copy_rows(session, good)
-        session.execute(_MARK_REPEATED)
-        if upload.batches_done:
-            session.execute(_MARK_EARLIER, params)
-        duplicates = session.execute(_REJECT_DUPLICATES, params).rowcount
+        _copy_lines(session, good)
         inserted, updated = session.execute(_UPSERT, params).one()
+        if inserted + updated < len(good):
+            duplicates = session.execute(_REJECT_EARLIER, params).rowcount
     return inserted, updated, duplicates
 
 
@@ -195,7 +196,7 @@ def import_steps(session: Session, tenant_id: int, upload_id: int, path: str | o
     yield 0
     size = max(os.path.getsize(path), 1)
     fraction: Callable[[], float | None] = getattr(plan.reader, "fraction", lambda: None)
-    ahead = ReadAhead(batches(plan.rows(), batch_rows, first=upload.batches_done))
+    ahead = ReadAhead(batches(plan.copy_rows(), batch_rows, first=upload.batches_done))
     try:
         for batch in ahead:
             if _commit_batch(session, upload, batch):

@@ -7,6 +7,7 @@ be written to the staging table. Checking is per row and keeps no state, so memo
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +21,35 @@ from .values import ValueProblem, cell_text, fold, parse_bool, parse_date, parse
 from .wkb import GeometryProblem
 
 MAX_TEXT = 200
+MEMO_SIZE = 50_000  # distinct values remembered per column by the common path
+
+_BAD = object()
+_ABSENT = object()
+_COPY_SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_escape(text: str) -> str:
+    """A text value as PostgreSQL's COPY text format writes it."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_SPECIAL)
+    return text
+
+
+def _coordinate_text(raw: str) -> str:
+    """A coordinate cell with its decimal comma made a point, as ``parse_float`` reads it (else ValueError)."""
+    if "," in raw:
+        if "." in raw or raw.count(",") != 1:
+            raise ValueError(raw)
+        return raw.replace(",", ".")
+    return raw
+
+
+def _plain(text: str) -> bool:
+    """A plain ASCII decimal number with at most 7 decimal places."""
+    whole, _, places = (text[1:] if text[:1] == "-" else text).partition(".")
+    return (text.isascii() and whole.isdigit() and len(places) <= 7
+            and (places.isdigit() or not places))
+
 
 REASONS_IT = {
     "required": "valore obbligatorio mancante",
@@ -219,6 +249,110 @@ class RowValidator:
         self._geographic = crs.geographic
         self._choice_memo: dict[tuple[str, str], str] = {}
         self._project = None if crs.epsg == 4326 else to_wgs84(crs.epsg)
+        # The common path (point kinds with coordinate columns) is compiled: see copy_line.
+        self._common = not has_geometry and self.kind.geometry == "point"
+        self._common_checks = [(position, item, parser, {}, name == self._category_field)
+                               for name, position, item, parser, _ in self._checks]
+        self._operator_memo: dict = {}
+
+    def copy_line(self, line: int, cells: list) -> tuple[str, str] | None:
+        """The row as (asset id, line of COPY text) when every cell takes the common path, else None.
+
+        The common path gives exactly what ``check`` gives for the same row: each attribute cell is
+        read by the same parser once per distinct value (remembered per column), coordinates are
+        parsed and rounded the same way. Any cell it does not recognise at once (a bad value, a
+        spreadsheet number, a projected coordinate that fails) returns None, and ``check`` then
+        reports the row in full.
+        """
+        if not self._common:
+            return None
+        size = len(cells)
+        if self.header_count is not None and size > self.header_count:
+            return None
+        raw_id = cells[self._asset] if self._asset < size else ""
+        if type(raw_id) is not str:
+            return None
+        asset_id = raw_id.strip()
+        if not asset_id or len(asset_id) > 100:
+            return None
+        parts = []
+        category = self.kind.category
+        for position, item, parser, memo, is_category in self._common_checks:
+            raw = cells[position] if position < size else ""
+            # Only text cells are remembered: True, 1 and 1.0 are one key to a dict.
+            known = memo.get(raw) if type(raw) is str else None
+            if known is None:
+                known = self._learn(item, parser, raw)
+                if type(raw) is str and len(memo) < MEMO_SIZE:
+                    memo[raw] = known
+            if known is _BAD:
+                return None
+            if known is not _ABSENT:
+                fragment, value = known
+                parts.append(fragment)
+                if is_category:
+                    category = value
+        operator = "\\N"
+        if self._operator is not None and self._operator < size:
+            raw = cells[self._operator]
+            operator = self._operator_memo.get(raw) if type(raw) is str else None
+            if operator is None:
+                text = cell_text(raw)[:MAX_TEXT]
+                operator = copy_escape(text) if text else "\\N"
+                if type(raw) is str and len(self._operator_memo) < MEMO_SIZE:
+                    self._operator_memo[raw] = operator
+        point = self._point(cells, size)
+        if point is None:
+            return None
+        lon, lat = point
+        return asset_id, (f"{line}\t{copy_escape(asset_id)}\t{copy_escape(category)}\t{operator}\t{lon}\t{lat}"
+                          f"\t0.0\t\\N\t{{{copy_escape(','.join(parts))}}}\n")
+
+    def _learn(self, item, parser, raw):
+        """A cell's outcome on the common path: _ABSENT, _BAD or (JSON fragment, value)."""
+        if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+            return _BAD if item.required else _ABSENT
+        if parser is None:
+            value = item.choices.get(fold(cell_text(raw)))
+            if value is None:
+                return _BAD
+        else:
+            try:
+                value = parser(raw)
+            except ValueProblem:
+                return _BAD
+            if item.positive and value <= 0:
+                return _BAD
+        return f"{json.dumps(item.name)}:{json.dumps(value, ensure_ascii=False)}", value
+
+    def _point(self, cells: list, size: int) -> tuple[str, str] | None:
+        """(lon, lat) as COPY text, rounded as ``_from_columns`` rounds them, or None for anything unusual."""
+        raw_lat = cells[self._lat] if self._lat < size else ""
+        raw_lon = cells[self._lon] if self._lon < size else ""
+        if type(raw_lat) is not str or type(raw_lon) is not str:
+            return None
+        try:
+            lat_text, lon_text = _coordinate_text(raw_lat), _coordinate_text(raw_lon)
+            y, x = float(lat_text), float(lon_text)
+        except ValueError:
+            return None
+        if self._project is None:
+            if not inside_italy(x, y):  # also rules out NaN and infinities
+                return None
+            # A plain decimal with at most 7 places is already rounded: PostgreSQL reads the same double.
+            return (lon_text if _plain(lon_text) else repr(round(x, 7)),
+                    lat_text if _plain(lat_text) else repr(round(y, 7)))
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None
+        if self._geographic and not (-90 <= y <= 90 and -180 <= x <= 180):
+            return None
+        try:
+            lon, lat = self._project(x, y)
+        except Exception:  # the full check reports it
+            return None
+        if not (math.isfinite(lon) and math.isfinite(lat)) or not inside_italy(lon, lat):
+            return None
+        return repr(round(lon, 7)), repr(round(lat, 7))
 
     def check(self, line: int, cells: list, geometry: dict | None) -> tuple[CleanRow | None, list[Rejection]]:
         """Validate one row: a clean row, or the list of its problems."""

@@ -152,18 +152,22 @@ def test_broadband_agency_csv_by_name_with_rejections(tmp_path):
         broadband.parse_status_table(missing)
 
 
-def test_batches_skip_committed_ones_and_read_ahead_passes_errors_on(tmp_path):
+def test_batches_skip_committed_ones_reject_repeated_ids_and_read_ahead_passes_errors_on(tmp_path):
     from census.inventories.batches import ReadAhead, batches
-    from census.inventories.validation import CleanRow
 
     def rows(n):
         for line in range(2, n + 2):
-            clean = CleanRow(line, f"A{line}", "public-lighting", None, 10.3, 43.5, 0.0, None, {"power_w": 1})
-            yield line, clean if line % 5 else None, [] if line % 5 else [Rejection(line, "x", "required", "", "")]
+            asset = "A12" if line == 16 else f"A{line}"  # line 16 repeats the asset of line 12
+            if line % 5:
+                yield line, asset, f"{line}\t{asset}\n", ()
+            else:
+                yield line, None, None, [Rejection(line, "x", "required", "", "")]
 
     got = list(ReadAhead(batches(rows(25), 10, first=1)))
-    assert [(b.number, b.rows, len(b.good), b.bad_rows) for b in got] == [(1, 10, 8, 2), (2, 5, 4, 1)]
-    assert got[0].good[0] == (12, "A12", "public-lighting", None, 10.3, 43.5, 0.0, None, '{"power_w":1}')
+    assert [(b.number, b.rows, len(b.good), b.bad_rows) for b in got] == [(1, 10, 7, 3), (2, 5, 4, 1)]
+    assert got[0].good[0] == "12\tA12\n"
+    assert Rejection(16, "asset_id", "duplicate_asset_id", "asset_id A12 already appears on line 12", "A12") \
+        in got[0].bad
 
     def broken():
         yield from rows(3)
@@ -171,3 +175,52 @@ def test_batches_skip_committed_ones_and_read_ahead_passes_errors_on(tmp_path):
 
     with pytest.raises(FileProblem, match="malformed"):
         list(ReadAhead(batches(broken(), 2)))
+
+
+def _staged(text: str) -> list:
+    """A line of COPY text as values: numbers and JSON compared by value, not by spelling."""
+    import json
+
+    cells = text.rstrip("\n").split("\t")
+    return [*cells[:4], *(float(c) for c in cells[4:7]), cells[7], json.loads(cells[8].replace("\\\\", "\\"))]
+
+
+@pytest.mark.parametrize("epsg", [None, 3003])
+def test_common_path_gives_what_the_full_check_gives(tmp_path, epsg):
+    """Every row the common path takes comes out exactly as the full check writes it; the rest fall through."""
+    from census.inventories.pipeline import copy_text
+
+    header = "asset_id;x;y;lamp_technology;power_w;street;installed_on;dimmable;smart_node;operator" if epsg else \
+        "asset_id;latitude;longitude;lamp_technology;power_w;street;installed_on;dimmable;smart_node;operator"
+    east, north = ("1609876,5", "4826543,25")
+    rows = [
+        "PL-1;43,77;11,25;LED;70;Via Roma;2019-05-14;sì;1;ASA S.p.A.",
+        "PL-2;43.7712345678;11.2512345678;sap;70,5;  Via \"Tab\"\there;14/05/2019;no;false;",
+        "PL-3;43,7;11,2;plasma;70;Via Roma;2019-05-14;sì;1;",
+        "PL-4;91;11;LED;-5;Via Roma;not a date;forse;1;",
+        " PL-5 ;1.234,5;11,2;LED;1.234,5;Via Roma;2019-05-14;si;0;Gestore\\Uno",
+        ";43,7;11,2;LED;70;;;;;",
+        "PL-7;4,37e1;11.2;LED;70;Via Roma;2019-05-14;Y;T;",
+    ]
+    if epsg:
+        rows = [r.replace("43,77;11,25", f"{east};{north}")
+                .replace("43.7712345678;11.2512345678", "1609876.5;4826543.25") for r in rows]
+    path = tmp_path / "mixed.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    full = prepare(path, KINDS["public-lighting"], form_epsg=epsg)
+    common = prepare(path, KINDS["public-lighting"], form_epsg=epsg)
+    taken = 0
+    for line, cells, geometry in full.reader.rows():
+        clean, errors = full.validator.check(line, cells, geometry)
+        fast = common.validator.copy_line(line, cells)
+        if fast is None:
+            continue
+        taken += 1
+        assert clean is not None, (line, errors)
+        assert fast[0] == clean.asset_id
+        assert _staged(fast[1]) == _staged(copy_text(clean))
+    assert taken >= (2 if epsg else 3)
+    good = [text for _, _, text, _ in common.copy_rows() if text]
+    bad = [errors for _, _, text, errors in prepare(path, KINDS["public-lighting"], form_epsg=epsg).copy_rows()
+           if text is None]
+    assert len(good) == len([c for _, c, _ in full.rows() if c]) and len(bad) == len(rows) - len(good)
