@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from smartregion import auth, jobs, tenancy
+from smartregion import auth, idempotency, jobs, tenancy
 from smartregion.api import Blueprint, paginate_query
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, Forbidden
@@ -129,17 +129,24 @@ def import_funding_lines(query, _files):
     its line, field and reason.
     """
     _write_region()
+    key = idempotency.request_key()
     data, sha256 = _uploaded()
+    session = get_session()
+    digest = idempotency.fingerprint(query["format"], sha256)
+    if (stored := idempotency.replay(session, key, digest)) is not None:
+        return stored
     lines.parse_file(data, query["format"])
     job = jobs.enqueue(
-        get_session(),
+        session,
         "imports",
         "funding.jobs.import_lines",
         sha256=sha256,
         file_format=query["format"],
         description=f"Funding lines import ({query['format']})",
     )
-    return {"job_id": job.id, "file_sha256": sha256}
+    body = {"job_id": job.id, "file_sha256": sha256}
+    idempotency.remember(session, key, digest, body, 202)
+    return body
 
 
 @blp.route("/funding-lines/<int:line_id>/ranking")
@@ -161,16 +168,23 @@ def line_ranking(query, line_id):
 def import_opencoesione(_files):
     """Join OpenCoesione records (``;``-separated) to projects with the same CUP (secretariat), as a job."""
     _write_region()
+    key = idempotency.request_key()
     data, sha256 = _uploaded()
+    session = get_session()
+    digest = idempotency.fingerprint(sha256)
+    if (stored := idempotency.replay(session, key, digest)) is not None:
+        return stored
     projects.parse_cohesion(data)
     job = jobs.enqueue(
-        get_session(),
+        session,
         "imports",
         "funding.jobs.import_cohesion",
         sha256=sha256,
         description="OpenCoesione import",
     )
-    return {"job_id": job.id, "file_sha256": sha256}
+    body = {"job_id": job.id, "file_sha256": sha256}
+    idempotency.remember(session, key, digest, body, 202)
+    return body
 
 
 # --- projects ------------------------------------------------------------------------------------

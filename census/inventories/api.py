@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Response, current_app, url_for
 from flask.views import MethodView
-from smartregion import auth
+from smartregion import auth, idempotency
 from smartregion.api import Blueprint
 from smartregion.db import get_session
 from smartregion.errors import PayloadTooLarge
@@ -89,12 +89,19 @@ class Inventories(MethodView):
     def post(self, form, files, slug):
         """Upload an inventory file: stored, then imported by a job (202 with job_id and upload_id)."""
         tenant = auth.enter_tenant(slug, write=True, roles=WRITERS)
+        key = idempotency.request_key()
         file = files["file"]
         sha256, size = _store(file)
+        session = get_session()
+        digest = idempotency.fingerprint(form["kind"], form.get("crs"), sha256)
+        if (stored := idempotency.replay(session, key, digest)) is not None:
+            return stored
         received = services.receive_upload(
-            get_session(), tenant.id, kind=form["kind"], filename=file.filename or "upload", sha256=sha256,
+            session, tenant.id, kind=form["kind"], filename=file.filename or "upload", sha256=sha256,
             size=size, path=storage().path(sha256), epsg=form.get("crs"), actor=auth.require_user().username)
-        return _accepted(slug, received), 200 if received.duplicate else 202
+        body, status = _accepted(slug, received), 200 if received.duplicate else 202
+        idempotency.remember(session, key, digest, body, status)
+        return body, status
 
 
 @blp.route("/tenants/<slug>/inventories/<int:upload_id>")
@@ -280,10 +287,17 @@ class BroadbandImports(MethodView):
     def post(self, form, files):
         """Import the national agency's status table of one date (secretariat)."""
         auth.enter_regional("secretariat")
+        key = idempotency.request_key()
         file = files["file"]
         sha256, _ = _store(file)
+        session = get_session()
+        digest = idempotency.fingerprint(form["as_of"], sha256)
+        if (stored := idempotency.replay(session, key, digest)) is not None:
+            return stored
         with tempfile.TemporaryDirectory() as workdir:
             path = Path(workdir) / (Path(file.filename or "table.csv").name or "table.csv")
             storage().copy_to(sha256, path)
-            return broadband_records.import_status_table(get_session(), path, filename=file.filename or "table.csv",
-                                                         as_of=form["as_of"], actor=auth.require_user().username)
+            report = broadband_records.import_status_table(session, path, filename=file.filename or "table.csv",
+                                                           as_of=form["as_of"], actor=auth.require_user().username)
+        idempotency.remember(session, key, digest, BroadbandImportSchema().dump(report), 200)
+        return report

@@ -303,3 +303,62 @@ def test_network_segments_from_a_geopackage_and_lights_from_xlsx_fill_the_cadast
     assert {f["geometry"]["type"] for f in water["features"]} == {"LineString"}
     assert {f["properties"]["material"] for f in water["features"]} == {"ghisa \\ sferoidale\tnuova"}
     assert utility.get("/api/v1/tenants/firenze/cadastre.geojson?category=lava").status_code == 400
+
+
+def test_idempotency_key_replays_the_first_answer_and_refuses_reuse(utility, wait_for_job, db):
+    from smartregion.jobs import Job
+
+    key = {"Idempotency-Key": "6f1c2a9e-upload-1"}
+    data = _lighting(5)
+    first = utility.post(BASE, data={"kind": "public-lighting", "file": (io.BytesIO(data), "a.csv")},
+                         content_type="multipart/form-data", headers=key)
+    assert first.status_code == 202
+    again = utility.post(BASE, data={"kind": "public-lighting", "file": (io.BytesIO(data), "a.csv")},
+                         content_type="multipart/form-data", headers=key)
+    assert again.status_code == 202
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == first.json
+    assert wait_for_job(first.json["job_id"])["state"] == "finished"
+    with db.begin():
+        assert db.scalar(select(func.count()).select_from(Job).where(Job.func.like("%import_upload"))) == 1
+
+    other = utility.post(BASE, data={"kind": "public-lighting", "file": (io.BytesIO(_lighting(6)), "b.csv")},
+                         content_type="multipart/form-data", headers=key)
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.json["errors"]
+
+    bad = utility.post(BASE, data={"kind": "public-lighting", "file": (io.BytesIO(data), "a.csv")},
+                       content_type="multipart/form-data", headers={"Idempotency-Key": "x" * 201})
+    assert bad.status_code == 400 and "Idempotency-Key" in bad.json["errors"]
+
+
+def test_an_asset_repeated_in_a_later_batch_is_rejected_and_the_first_line_kept(app, demo, db, tmp_path):
+    """Batches of three rows: FI-0001 comes back in the third batch and is reported, not imported."""
+    from smartregion import tenancy
+
+    from census.inventories import services
+    from census.inventories.models import InventoryUpload
+    from tenants.models import Tenant
+
+    path = tmp_path / "repeated.csv"
+    path.write_bytes(_lighting(7, extra=[["FI-0001", "43,70", "11,20", "LED", "10", "", "", "", ""]]))
+    with db.begin():
+        tenant_id = db.scalar(select(Tenant.id).where(Tenant.slug == "firenze"))
+    with tenancy.tenant_context(tenant_id):
+        from smartregion.db import db as database
+
+        session = database.new_session()
+        upload = InventoryUpload(tenant_id=tenant_id, kind="public-lighting", filename="repeated.csv",
+                                 sha256="e" * 64, size=1, uploaded_by="test", status="received", warnings=[])
+        session.add(upload)
+        session.commit()
+        for _ in services.import_steps(session, tenant_id, upload.id, path, batch_rows=3):
+            session.commit()
+        session.refresh(upload)
+        assert (upload.rows_total, upload.rows_imported, upload.rows_rejected, upload.batches_done) == (8, 7, 1, 3)
+        report = list(services.rejections(session, tenant_id, upload.id))
+        first = session.scalar(select(InventoryAsset).where(InventoryAsset.asset_id == "FI-0001"))
+        session.close()
+    assert [(r.line, r.code, r.reason) for r in report] == [
+        (9, "duplicate_asset_id", "asset_id FI-0001 already appears on line 3")]
+    assert (first.line, first.latitude) == (3, 43.771)
