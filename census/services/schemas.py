@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from census.models import SchemaStatus, SurveySchema
 from census.surveys import DefinitionError, SchemaDefinition, parse_definition, shipped_definitions
 
-_parsed: dict[int, SchemaDefinition] = {}
+# Keyed by id and approval time: ids start again when a database is recreated, approval times do not.
+_parsed: dict[tuple[int, object], SchemaDefinition] = {}
 
 
 def schema_snapshot(schema: SurveySchema) -> dict:
@@ -23,11 +24,12 @@ def schema_snapshot(schema: SurveySchema) -> dict:
 
 def definition_of(schema: SurveySchema) -> SchemaDefinition:
     """The parsed definition of a stored schema (approved ones are parsed once: they never change)."""
-    if schema.status != SchemaStatus.DRAFT and schema.id in _parsed:
-        return _parsed[schema.id]
+    cache_key = (schema.id, schema.approved_at)
+    if schema.status != SchemaStatus.DRAFT and cache_key in _parsed:
+        return _parsed[cache_key]
     definition = parse_definition(schema.definition)
     if schema.status != SchemaStatus.DRAFT:
-        _parsed[schema.id] = definition
+        _parsed[cache_key] = definition
     return definition
 
 
