@@ -77,6 +77,9 @@ def _enter_request_context() -> None:
     from smartregion import audit, tenancy
 
     g.context_tokens = (tenancy.enter_clean(), audit.enter_clean())
+    # Flask-Babel caches the locale on `g`; a request served inside an application context that outlives
+    # it (a test holding one, a command serving requests) must choose its own language again.
+    g.pop("_flask_babel", None)
 
 
 def _leave_request_context(exc) -> None:

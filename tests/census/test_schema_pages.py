@@ -24,21 +24,6 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.fixture
-def page_client(app, demo):
-    """``page_client("segreteria")``: a test client logged in through the login form."""
-
-    def make(username: str):
-        client = app.test_client()
-        login = client.get("/login")
-        response = client.post("/login", data={"username": username, "password": username,
-                                               "csrf_token": _token(_text(login))})
-        assert response.status_code == 302, _text(response)
-        return client
-
-    return make
-
-
 def _sections(*fields: dict) -> list[dict]:
     return [{"key": "general", "title": {"it": "Dati generali", "en": "General data"}, "fields": list(fields)}]
 
