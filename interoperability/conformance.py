@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from interoperability.models import Feed, ViolationCount
+from interoperability.models import Feed, FeedEntity, ViolationCount
 from interoperability.services import definition_of
 
 
@@ -96,4 +96,36 @@ def conformance(session: Session, *, now: datetime | None = None, top: int = 10)
             for r in violations
         ],
         "silent_feeds": [{**item, "tenant": slugs.get(item["tenant_id"])} for item in silent_feeds(feeds, now)],
+    }
+
+
+def feed_conformance(session: Session, feed: Feed, *, now: datetime | None = None, recent: int = 10) -> dict[str, Any]:
+    """One feed's conformance: share, silence, its violations (most frequent first), its latest stored entities."""
+    violations = session.scalars(
+        select(ViolationCount)
+        .where(ViolationCount.feed_id == feed.id)
+        .order_by(ViolationCount.count.desc(), ViolationCount.rule, ViolationCount.attribute)
+    ).all()
+    stored = session.scalar(select(func.count()).select_from(FeedEntity).where(FeedEntity.feed_id == feed.id))
+    latest = session.scalars(
+        select(FeedEntity)
+        .where(FeedEntity.feed_id == feed.id)
+        .order_by(FeedEntity.updated_at.desc(), FeedEntity.entity_id)
+        .limit(recent)
+    ).all()
+    silent = silent_feeds([feed], now)
+    return {
+        "share": _share(feed.accepted, feed.received),
+        "silent": silent[0] if silent else None,
+        "violations": [
+            {"rule": v.rule, "attribute": v.attribute or None, "count": v.count, "message": v.last_message,
+             "last_seen_at": v.last_seen_at}
+            for v in violations
+        ],
+        "stored": stored or 0,
+        "latest": [
+            {"entity_id": e.entity_id, "entity_type": e.entity_type, "observed_at": e.observed_at,
+             "updated_at": e.updated_at, "updates": e.updates}
+            for e in latest
+        ],
     }

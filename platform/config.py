@@ -44,6 +44,11 @@ class Config:
     JWKS_TTL_SECONDS = 300
     TOKEN_LIFETIME_SECONDS = 3600
 
+    # Base tiles under the inventory map (e.g. a regional WMTS in XYZ form); without them the map draws
+    # the assets alone, and no page reaches outside the platform.
+    MAP_TILE_URL: str | None = None
+    MAP_TILE_ATTRIBUTION = ""
+
     SMTP_URL: str | None = None
     MAIL_FROM = "smartregion@localhost"
 

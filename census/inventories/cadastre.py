@@ -92,12 +92,25 @@ def _feature(asset: InventoryAsset, *, with_tenant: bool = False) -> dict:
     return {"type": "Feature", "id": asset.asset_id, "geometry": geometry, "properties": properties}
 
 
-def geojson_chunks(session: Session, tenant_id: int, category: str | None = None) -> Iterator[str]:
-    """The tenant's cadastre as a GeoJSON FeatureCollection (WGS84), streamed."""
+def sample_statement(tenant_id: int, category: str | None, limit: int):
+    """At most ``limit`` assets spread over the whole cadastre (ordered by a hash of their ids, not by id, so
+    that a map of the sample covers the territory instead of the first streets in alphabetical order)."""
+    return (select(InventoryAsset)
+            .where(InventoryAsset.tenant_id == tenant_id,
+                   *([InventoryAsset.category == category] if category else []))
+            .order_by(func.md5(InventoryAsset.kind + ":" + InventoryAsset.asset_id))
+            .limit(limit))
+
+
+def geojson_chunks(session: Session, tenant_id: int, category: str | None = None, *,
+                   limit: int | None = None) -> Iterator[str]:
+    """The tenant's cadastre as a GeoJSON FeatureCollection (WGS84), streamed; with ``limit``, an even
+    sample of at most that many assets."""
     check_category(category)
+    statement = _statement(tenant_id, category) if limit is None else sample_statement(tenant_id, category, limit)
     yield '{"type":"FeatureCollection","features":['
     first = True
-    for asset in _assets(session, _statement(tenant_id, category)):
+    for asset in _assets(session, statement):
         yield ("" if first else ",") + json.dumps(_feature(asset), ensure_ascii=False)
         first = False
     yield "]}"

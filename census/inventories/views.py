@@ -1,8 +1,11 @@
-"""Pages of the inventories: upload with a progress bar, error reports, cadastre downloads."""
+"""Pages of the inventories: upload with a progress bar, error reports, the cadastre map and downloads."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+import functools
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from smartregion import auth
 from smartregion.db import get_session
@@ -10,11 +13,15 @@ from smartregion.errors import BadRequest
 from smartregion.web import page_user
 
 from . import cadastre, services
-from .api import WRITERS, _store
+from .api import WRITERS, _store, _streamed
 from .kinds import KINDS
 from .validation import crs_labels
 
 bp = Blueprint("inventory_pages", __name__, template_folder="templates")
+
+# Beyond this many assets the map draws an even sample: a browser draws a few thousand SVG shapes
+# smoothly, not the hundreds of thousands a regional cadastre can hold. The downloads keep every asset.
+MAP_LIMIT = 5000
 
 
 @bp.get("/tenants/<slug>/inventories")
@@ -50,3 +57,31 @@ def upload_detail(slug: str, upload_id: int):
     tenant = auth.enter_tenant(slug)
     item = services.get_upload(get_session(), tenant.id, upload_id)
     return render_template("inventories/upload.html", tenant=tenant, upload=item)
+
+
+@bp.get("/tenants/<slug>/inventories/map")
+def cadastre_map(slug: str):
+    page_user()
+    tenant = auth.enter_tenant(slug)
+    summary = cadastre.summary(get_session(), tenant.id)
+    total = sum(row["assets"] for row in summary["categories"])
+    sampled = total > MAP_LIMIT
+    # Small cadastres load the API's own GeoJSON (the session cookie authenticates GETs on /api).
+    layer_url = (url_for("inventory_pages.map_sample", slug=slug) if sampled
+                 else url_for("inventories.CadastreGeoJson", slug=slug))
+    italian = str(get_locale()) == "it"
+    labels = {category: it if italian else en for category, (en, it) in cadastre.CATEGORY_LABELS.items()}
+    return render_template("inventories/map.html", tenant=tenant, summary=summary, total=total, sampled=sampled,
+                           limit=MAP_LIMIT, layer_url=layer_url, category_labels=labels,
+                           tile_url=current_app.config.get("MAP_TILE_URL"),
+                           tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""))
+
+
+@bp.get("/tenants/<slug>/inventories/map.geojson")
+def map_sample(slug: str):
+    """The map's layer when the cadastre is over ``MAP_LIMIT`` assets: an even sample of that many."""
+    page_user()
+    tenant = auth.enter_tenant(slug)
+    chunks = _streamed(tenant.id, functools.partial(cadastre.geojson_chunks, limit=MAP_LIMIT), None)
+    return Response(chunks, mimetype="application/geo+json",
+                    headers={"X-Sample-Limit": str(MAP_LIMIT), "Cache-Control": "private, no-store"})

@@ -31,7 +31,7 @@ def test_utility_uploads_a_csv_and_the_progress_bar_reaches_100(login, rq_worker
     assert progress.get_attribute("aria-valuenow") == "100"
     page.screenshot(path=str(artifacts / "utility-import-finished.png"), full_page=True)
     with page.expect_download() as download:
-        page.get_by_role("link", name="report").first.click()
+        page.get_by_role("link", name="rapporto degli errori").first.click()  # the pages speak Italian
     report = download.value.path().read_text(encoding="utf-8-sig")
     rejected = list(csv.DictReader(io.StringIO(report)))
     assert [row["line"] for row in rejected] == ["4"]  # the London lamp, outside Italy
