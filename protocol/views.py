@@ -1,24 +1,78 @@
-"""Pages of the protocol: timeline, tenants-by-milestone matrix, audit log, chain check, monitoring reports."""
+"""Pages of the protocol: timeline and matrix, adhesions, signatories, waivers, recipients, monitoring
+reports, audit log and chain check.
+
+Every form posts to the same service calls as the API, is checked by the API's schemas, and is
+allowed to the same people: the secretariat runs the protocol, a municipality's officer records its
+own municipality's decision on an adhesion, auditors read everything and write nothing.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
-from smartregion import audit, auth, tenancy
+import marshmallow as ma
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from smartregion import audit, auth, jobs, tenancy
 from smartregion.api import paginate_query
 from smartregion.db import get_session
-from smartregion.errors import Unprocessable
+from smartregion.errors import DomainError, Forbidden, NotFound, Unprocessable
 from smartregion.web import page_user
 from sqlalchemy import select
 
-from protocol.services import auditlog, monitoring, protocols, timeline
-from tenants.models import Tenant
+from protocol import schemas
+from protocol.models import AdhesionStatus, Decision
+from protocol.services import adhesions, auditlog, monitoring, notices, protocols, timeline
+from tenants.models import Organization, OrganizationKind, Tenant
 
 bp = Blueprint("protocol_pages", __name__, template_folder="templates")
 AUDIT_FILTERS = ("tenant", "actor", "entity_type", "entity_id", "action", "since", "until")
 
+ADHESION_STATUS_LABELS = {
+    AdhesionStatus.PENDING: _l("pending"),
+    AdhesionStatus.ADMITTED: _l("admitted"),
+    AdhesionStatus.REFUSED: _l("refused"),
+    AdhesionStatus.WITHDRAWN: _l("withdrawn"),
+}
+DECISION_LABELS = {Decision.ACCEPT: _l("accepted"), Decision.REFUSE: _l("refused")}
+KIND_LABELS = {
+    OrganizationKind.REGION: _l("Region"),
+    OrganizationKind.ASSOCIATION: _l("Association"),
+    OrganizationKind.MUNICIPALITY: _l("Municipality"),
+    OrganizationKind.UNION_OF_MUNICIPALITIES: _l("Union of municipalities"),
+    OrganizationKind.PARTICIPATED_COMPANY: _l("Participated company"),
+    OrganizationKind.UNIVERSITY: _l("University"),
+    OrganizationKind.RESEARCH_CENTRE: _l("Research centre"),
+}
+JOB_STATE_LABELS = {"queued": _l("queued"), "started": _l("running"), "finished": _l("done"), "failed": _l("failed")}
+# The new organization's and the new lead company's fields, as the API's nested objects name them.
+ORGANIZATION_FIELDS = ("kind", "name", "istat_code", "vat_number", "fiscal_code", "website")
+COMPANY_FIELDS = ("name", "vat_number", "fiscal_code", "website")
+
+
+@bp.app_template_filter("adhesion_status")
+def adhesion_status_label(status: str) -> str:
+    return str(ADHESION_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_filter("decision_label")
+def decision_label(decision: str) -> str:
+    return str(DECISION_LABELS.get(decision, decision))
+
+
+@bp.app_template_filter("organization_kind")
+def organization_kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_filter("job_state")
+def job_state_label(state: str) -> str:
+    return str(JOB_STATE_LABELS.get(state, state))
+
+
+# --- who may do what -----------------------------------------------------------------------------
 
 def _regional_reader() -> auth.User:
     user = page_user()
@@ -34,12 +88,89 @@ def _auditor() -> auth.User:
     return user
 
 
+def _secretariat() -> auth.User:
+    """The secretariat's forms; everyone else (auditors included) is refused with 403."""
+    user = page_user()
+    if not user.is_secretariat:
+        raise Forbidden(_("Only the regional technical secretariat can do this."))
+    auth.enter_regional("secretariat")
+    return user
+
+
+def _own_municipalities(user: auth.User) -> set[int]:
+    """The municipalities whose officer the user is (the API's rule for recording a decision)."""
+    if "municipality" not in user.roles or user.read_only:
+        return set()
+    return set(get_session().scalars(select(Tenant.municipality_id).where(Tenant.slug.in_(user.tenant_slugs))))
+
+
 def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
 
+
+# --- forms: posted values, the API's schemas, errors keyed by the form's fields -------------------
+
+def _text(name: str) -> str:
+    return (request.form.get(name) or "").strip()
+
+
+def _given(**values) -> dict:
+    """The posted values that are not empty: an empty required field is reported as missing."""
+    return {name: value for name, value in values.items() if value not in ("", None)}
+
+
+def _errors(error: DomainError | ma.ValidationError, rename: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """The error's field map, flattened (`new_organization.name`) and keyed by the form's field names."""
+    raw = error.messages if isinstance(error, ma.ValidationError) else (error.errors or {})
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+            return
+        name = (rename or {}).get(prefix, prefix)
+        flat.setdefault(name, []).extend([value] if isinstance(value, str) else [str(m) for m in value])
+
+    walk("", raw if isinstance(raw, dict) else {"_schema": raw})
+    return flat
+
+
+def _detail(error: DomainError | ma.ValidationError) -> str:
+    if isinstance(error, DomainError):
+        return error.detail
+    return _("Nothing was saved: correct the fields marked below.")
+
+
+def _status(error: DomainError | ma.ValidationError) -> int:
+    return error.status if isinstance(error, DomainError) else 400
+
+
+def _tenant_id(session, slug: str | None) -> int | None:
+    if not slug:
+        return None
+    tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    if tenant_id is None:
+        raise Unprocessable(_("Unknown tenant."), errors={"tenant": [f"No tenant {slug!r}."]})
+    return tenant_id
+
+
+def _visible_job(job_id: str | None) -> jobs.Job | None:
+    """A job the user may follow (the kernel's rule for GET /api/v1/jobs/<id>), or None."""
+    from smartregion.routes import visible_job
+
+    if not job_id:
+        return None
+    try:
+        return visible_job(job_id)
+    except NotFound:
+        return None
+
+
+# --- the protocols and their timeline ------------------------------------------------------------
 
 @bp.get("/protocols")
 def protocols_page():
@@ -50,24 +181,319 @@ def protocols_page():
 
 @bp.get("/protocols/<int:protocol_id>")
 def timeline_page(protocol_id: int):
-    user = _regional_reader()
-    today = _day(request.args.get("today")) or date.today()
-    line = timeline.compute(get_session(), protocol_id, today=today)
+    _regional_reader()
+    return _render_timeline(protocol_id, _day(request.args.get("today")) or date.today())
+
+
+def _render_timeline(protocol_id: int, today: date, *, failed: str | None = None,
+                     error: DomainError | ma.ValidationError | None = None):
+    """The timeline page; `failed` names the form whose error is shown, with its values kept."""
+    user = auth.current_user()
+    session = get_session()
+    line = timeline.compute(session, protocol_id, today=today)
     if not user.is_regional:
         line.states = {k: [s for s in rows if s.slug in user.tenant_slugs] for k, rows in line.states.items()}
         line.tenants = [t for t in line.tenants if t.slug in user.tenant_slugs]
-    return render_template("protocol/timeline.html", line=line.as_dict(), matrix=line.matrix(),
-                           protocol=line.protocol)
+    protocol = line.protocol
+    slugs = _slugs(session)
+    context = {
+        "line": line.as_dict(), "matrix": line.matrix(), "protocol": protocol,
+        "adhesion_requests": session.scalars(adhesions.requests_query(protocol_id)).all(),
+        "signatories": protocol.signatories, "slugs": slugs,
+        # Waivers are read by the regional roles, recipients by the secretariat (as in the API).
+        "waivers": protocols.waivers(session, protocol_id) if user.is_regional else None,
+        "recipients": notices.recipients(session, protocol_id) if user.is_secretariat else None,
+        "failed": failed, "errors": _errors(error) if error is not None else {},
+        "detail": _detail(error) if error is not None else None,
+        "values": request.form if error is not None else {},
+    }
+    if user.is_secretariat:
+        signed = {s.organization_id for s in protocol.signatories}
+        context["organization_options"] = [
+            (o.id, f"{o.name} ({organization_kind_label(o.kind)})")
+            for o in session.scalars(select(Organization).order_by(Organization.name)) if o.id not in signed]
+        context["milestone_options"] = [(m.key, m.label_it if _italian() else m.label_en)
+                                        for m in timeline.milestones(protocol) if m.key != "end"]
+        participating = protocols.participating_tenants(session, protocol)
+        context["tenant_options"] = [(t.slug, t.name) for t, _signatory in participating]
+    return render_template("protocol/timeline.html", **context), _status(error) if error is not None else 200
 
+
+def _italian() -> bool:
+    from flask_babel import get_locale
+
+    return not str(get_locale() or "it").startswith("en")
+
+
+def _back_to_timeline(protocol_id: int, anchor: str):
+    return redirect(url_for(".timeline_page", protocol_id=protocol_id, _anchor=anchor), 303)
+
+
+@bp.post("/protocols/<int:protocol_id>/signatories")
+def add_signatory_page(protocol_id: int):
+    _secretariat()
+    session = get_session()
+    protocols.get_protocol(session, protocol_id)
+    try:
+        data = schemas.ProtocolSignatorySchema().load(_given(organization_id=_text("organization_id")))
+        signatory = protocols.add_signatory(session, protocol_id, data["organization_id"],
+                                            actor=audit.current_actor())
+    except (DomainError, ma.ValidationError) as error:
+        session.rollback()
+        return _render_timeline(protocol_id, date.today(), failed="signatory", error=error)
+    flash(_("%(name)s was added as an original signatory.", name=signatory.organization.name), "success")
+    return _back_to_timeline(protocol_id, "signatories")
+
+
+@bp.post("/protocols/<int:protocol_id>/waivers")
+def grant_waiver_page(protocol_id: int):
+    _secretariat()
+    session = get_session()
+    protocols.get_protocol(session, protocol_id)
+    try:
+        data = schemas.WaiverSchema().load(_given(milestone_key=_text("milestone_key"), tenant=_text("tenant"),
+                                                  reason=_text("reason")))
+        protocols.grant_waiver(session, protocol_id, milestone_key=data["milestone_key"], reason=data["reason"],
+                               tenant_id=_tenant_id(session, data.get("tenant")), actor=audit.current_actor())
+    except (DomainError, ma.ValidationError) as error:
+        session.rollback()
+        return _render_timeline(protocol_id, date.today(), failed="waiver", error=error)
+    flash(_("The milestone %(key)s was waived.", key=data["milestone_key"]), "success")
+    return _back_to_timeline(protocol_id, "waivers")
+
+
+@bp.post("/protocols/<int:protocol_id>/recipients")
+def add_recipient_page(protocol_id: int):
+    _secretariat()
+    session = get_session()
+    protocols.get_protocol(session, protocol_id)
+    try:
+        data = schemas.NoticeRecipientSchema().load(_given(email=_text("email"), tenant=_text("tenant")))
+        added = notices.add_recipient(session, protocol_id, email=data["email"],
+                                      tenant_id=_tenant_id(session, data.get("tenant")), actor=audit.current_actor())
+    except (DomainError, ma.ValidationError) as error:
+        session.rollback()
+        return _render_timeline(protocol_id, date.today(), failed="recipient", error=error)
+    flash(_("%(email)s will receive the notices.", email=added.email), "success")
+    return _back_to_timeline(protocol_id, "recipients")
+
+
+# --- adhesions -----------------------------------------------------------------------------------
+
+@bp.route("/protocols/<int:protocol_id>/adhesions/new", methods=["GET", "POST"])
+def new_adhesion_page(protocol_id: int):
+    """Record a request to join, on the organization's behalf (secretariat), as POST .../adhesions."""
+    _secretariat()
+    session = get_session()
+    protocol = protocols.get_protocol(session, protocol_id)
+    if request.method == "GET":
+        return _render_new_adhesion(protocol)
+    payload = _adhesion_payload()
+    try:
+        data = schemas.AdhesionSchema().load(payload)
+        created = adhesions.request_adhesion(
+            session, protocol_id, organization_id=data.get("organization_id"),
+            organization=data.get("new_organization"), lead_company_id=data.get("lead_company_id"),
+            lead_company=data.get("new_lead_company"), tenant_slug=data.get("tenant_slug"),
+            representative_name=data["representative_name"], representative_role=data["representative_role"],
+            representative_email=data.get("representative_email"),
+            accepts_objectives=data["accepts_objectives"], accepts_conditions=data["accepts_conditions"],
+            requested_on=data.get("requested_on") or date.today(), actor=audit.current_actor())
+    except (DomainError, ma.ValidationError) as error:
+        session.rollback()
+        return _render_new_adhesion(protocols.get_protocol(session, protocol_id), error=error, payload=payload)
+    flash(_("The adhesion request of %(name)s was recorded: the original signatories now decide.",
+            name=created.organization.name), "success")
+    return redirect(url_for(".adhesion_page", protocol_id=protocol_id, request_id=created.id), 303)
+
+
+def _adhesion_payload() -> dict:
+    """The API's request body from the form: an organization chosen or described, its lead company."""
+    payload = _given(representative_name=_text("representative_name"),
+                     representative_role=_text("representative_role"),
+                     representative_email=_text("representative_email"), tenant_slug=_text("tenant_slug"),
+                     requested_on=_text("requested_on"))
+    payload["accepts_objectives"] = request.form.get("accepts_objectives") == "yes"
+    payload["accepts_conditions"] = request.form.get("accepts_conditions") == "yes"
+    if _text("organization_id"):
+        payload["organization_id"] = _text("organization_id")
+    elif new := _given(**{name: _text(f"org_{name}") for name in ORGANIZATION_FIELDS}):
+        payload["new_organization"] = new
+    if _text("lead_company_id"):
+        payload["lead_company_id"] = _text("lead_company_id")
+    elif new := _given(**{name: _text(f"lead_{name}") for name in COMPANY_FIELDS}):
+        payload["new_lead_company"] = new
+    return payload
+
+
+def _adhesion_errors(error: DomainError | ma.ValidationError, payload: dict) -> dict[str, list[str]]:
+    """Errors of the schema and of the services, keyed by the form's fields.
+
+    The services name the organization's and the lead company's identifiers alike (`vat_number`):
+    an ISTAT code is the adhering organization's; any other identifier is the lead company's when
+    the organization is an existing one or a municipality (a company has no lead), its own otherwise.
+    """
+    rename = {f"new_organization.{name}": f"org_{name}" for name in ORGANIZATION_FIELDS}
+    rename |= {f"new_lead_company.{name}": f"lead_{name}" for name in COMPANY_FIELDS}
+    new_org = payload.get("new_organization")
+    rename["organization"] = "org_name" if new_org else "organization_id"
+    rename["lead_company"] = "lead_name" if payload.get("new_lead_company") else "lead_company_id"
+    if isinstance(error, DomainError):
+        lead_owns = new_org is None or new_org.get("kind") == OrganizationKind.MUNICIPALITY
+        for name in ORGANIZATION_FIELDS:
+            rename.setdefault(name, "org_istat_code" if name == "istat_code" else
+                              (f"lead_{name}" if lead_owns and name in COMPANY_FIELDS else f"org_{name}"))
+    return _errors(error, rename)
+
+
+def _render_new_adhesion(protocol, *, error: DomainError | ma.ValidationError | None = None,
+                         payload: dict | None = None):
+    session = get_session()
+    signed = {s.organization_id for s in protocol.signatories}
+    candidates = session.scalars(select(Organization).where(Organization.kind.in_(adhesions.MAY_ADHERE))
+                                 .order_by(Organization.name)).all()
+    companies = session.scalars(select(Organization).where(
+        Organization.kind == OrganizationKind.PARTICIPATED_COMPANY).order_by(Organization.name)).all()
+    if error is None:
+        values = {"requested_on": date.today().isoformat()}
+    else:
+        values = request.form
+    return render_template(
+        "protocol/adhesion_new.html", protocol=protocol, values=values,
+        errors=_adhesion_errors(error, payload or {}) if error is not None else {},
+        detail=_detail(error) if error is not None else None,
+        organization_options=[(o.id, f"{o.name} ({organization_kind_label(o.kind)})") for o in candidates
+                              if o.id not in signed],
+        company_options=[(c.id, c.name) for c in companies],
+        kind_options=[(kind.value, organization_kind_label(kind)) for kind in adhesions.MAY_ADHERE],
+    ), _status(error) if error is not None else 200
+
+
+@bp.get("/protocols/<int:protocol_id>/adhesions/<int:request_id>")
+def adhesion_page(protocol_id: int, request_id: int):
+    """One request: its data, each signatory's decision, its steps and the job an admission started."""
+    _regional_reader()  # every signed-in user reads the adhesions, as in the API
+    return _render_adhesion(protocol_id, request_id)
+
+
+def _render_adhesion(protocol_id: int, request_id: int, *, failed: str | None = None,
+                     error: DomainError | ma.ValidationError | None = None):
+    user = auth.current_user()
+    session = get_session()
+    protocol = protocols.get_protocol(session, protocol_id)
+    item = adhesions.get_request(session, protocol_id, request_id)
+    waiting = adhesions.pending_voters(protocol, item)
+    if user.is_secretariat:
+        deciders = waiting
+    else:
+        own = _own_municipalities(user)
+        deciders = [s for s in waiting if s.organization_id in own]
+    pending = item.status == AdhesionStatus.PENDING
+    tenant = session.get(Tenant, item.tenant_id) if item.tenant_id else None
+    started = adhesions.admission_job(session, item)
+    return render_template(
+        "protocol/adhesion.html", protocol=protocol, item=item, waiting=waiting,
+        decider_options=[(s.organization_id, s.organization.name) for s in deciders] if pending else [],
+        can_withdraw=pending and user.is_secretariat, steps=adhesions.history(session, item),
+        job=_visible_job(started.id) if started else None, tenant=tenant,
+        failed=failed, errors=_errors(error) if error is not None else {},
+        detail=_detail(error) if error is not None else None, values=request.form if error is not None else {},
+        defaults={"decided_on": date.today().isoformat()},
+    ), _status(error) if error is not None else 200
+
+
+@bp.post("/protocols/<int:protocol_id>/adhesions/<int:request_id>/decisions")
+def decide_adhesion_page(protocol_id: int, request_id: int):
+    """An original signatory accepts or refuses: the secretariat for any, an officer for its municipality."""
+    user = page_user()
+    if not (user.is_secretariat or _own_municipalities(user)):
+        raise Forbidden(_("Only the secretariat or the signatory's own officers record its decision."))
+    tenancy.set_regional(True)  # an admission writes regional rows and opens a tenant, as in the API
+    session = get_session()
+    adhesions.get_request(session, protocol_id, request_id)
+    try:
+        data = schemas.AdhesionDecisionSchema().load(_given(
+            organization_id=_text("organization_id"), decision=_text("decision"), reason=_text("reason"),
+            decided_on=_text("decided_on")))
+    except ma.ValidationError as error:
+        return _render_adhesion(protocol_id, request_id, failed="decision", error=error)
+    if not user.is_secretariat and data["organization_id"] not in _own_municipalities(user):
+        raise Forbidden(_("Only the secretariat or the signatory's own officers record its decision."))
+    try:
+        item, job = adhesions.decide(session, protocol_id, request_id, organization_id=data["organization_id"],
+                                     decision=data["decision"], reason=data.get("reason"),
+                                     decided_on=data.get("decided_on") or date.today(),
+                                     actor=audit.current_actor())
+    except DomainError as error:
+        session.rollback()
+        return _render_adhesion(protocol_id, request_id, failed="decision", error=error)
+    if item.status == AdhesionStatus.ADMITTED:
+        message = _("Decision recorded: the acceptance rule is met and %(name)s is admitted.",
+                    name=item.organization.name)
+        if job is not None:
+            message += " " + _("Its tenant %(slug)s is open; its identity group is being created.",
+                               slug=item.tenant_slug)
+    elif item.status == AdhesionStatus.REFUSED:
+        message = _("Decision recorded: the request is refused.")
+    else:
+        message = _("Decision recorded: %(n)s signatories still have to decide.",
+                    n=len(adhesions.pending_voters(protocols.get_protocol(session, protocol_id), item)))
+    flash(message, "success")
+    return redirect(url_for(".adhesion_page", protocol_id=protocol_id, request_id=request_id), 303)
+
+
+@bp.post("/protocols/<int:protocol_id>/adhesions/<int:request_id>/withdraw")
+def withdraw_adhesion_page(protocol_id: int, request_id: int):
+    """The organization withdraws its pending request, with a reason (recorded by the secretariat)."""
+    _secretariat()
+    session = get_session()
+    adhesions.get_request(session, protocol_id, request_id)
+    try:
+        data = schemas.WithdrawalSchema().load(_given(reason=_text("reason")))
+        adhesions.withdraw(session, protocol_id, request_id, reason=data["reason"], day=date.today(),
+                           actor=audit.current_actor())
+    except (DomainError, ma.ValidationError) as error:
+        session.rollback()
+        return _render_adhesion(protocol_id, request_id, failed="withdraw", error=error)
+    flash(_("The request was withdrawn."), "success")
+    return redirect(url_for(".adhesion_page", protocol_id=protocol_id, request_id=request_id), 303)
+
+
+# --- monitoring reports --------------------------------------------------------------------------
 
 @bp.get("/protocols/<int:protocol_id>/reports")
 def reports_page(protocol_id: int):
     _auditor()
+    return _render_reports(protocol_id)
+
+
+def _render_reports(protocol_id: int, *, error: ma.ValidationError | None = None):
     session = get_session()
     protocol = protocols.get_protocol(session, protocol_id)
     rows = session.scalars(monitoring.reports_query(protocol_id)).all()
-    slugs = _slugs(session)
-    return render_template("protocol/reports.html", protocol=protocol, reports=rows, slugs=slugs)
+    job = _visible_job(request.args.get("job"))
+    if error is None:
+        return render_template("protocol/reports.html", protocol=protocol, reports=rows, slugs=_slugs(session),
+                               job=job, errors={}, detail=None, values={})
+    return render_template("protocol/reports.html", protocol=protocol, reports=rows, slugs=_slugs(session),
+                           job=job, errors=_errors(error), detail=_detail(error), values=request.form), 400
+
+
+@bp.post("/protocols/<int:protocol_id>/monitoring-reports")
+def issue_reports_page(protocol_id: int):
+    """Issue now, by a job, the reports that are due and not issued yet (secretariat), as the API does."""
+    _secretariat()
+    session = get_session()
+    protocols.get_protocol(session, protocol_id)
+    try:
+        data = schemas.IssueReportsSchema().load(_given(today=_text("today")))
+    except ma.ValidationError as error:
+        return _render_reports(protocol_id, error=error)
+    today = data.get("today") or date.today()
+    job = jobs.enqueue(session, "reports", "protocol.jobs.issue_monitoring_reports", protocol_id=protocol_id,
+                       today=today.isoformat(), description=f"Monitoring reports of protocol {protocol_id}")
+    flash(_("The reports due by %(day)s are being issued.", day=today.isoformat()), "success")
+    return redirect(url_for(".reports_page", protocol_id=protocol_id, job=job.id), 303)
 
 
 @bp.get("/monitoring-reports/<int:report_id>")
@@ -77,6 +503,8 @@ def report_page(report_id: int):
     return render_template("protocol/report.html", report=report, verified=monitoring.verify(report),
                            content=json.dumps(report.content, indent=2, ensure_ascii=False, sort_keys=True))
 
+
+# --- audit log -----------------------------------------------------------------------------------
 
 @bp.get("/audit")
 def audit_page():

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from smartregion import audit, jobs
+from smartregion.audit import AuditEvent
 from smartregion.errors import Conflict, NotFound, Unprocessable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -238,3 +240,51 @@ def withdraw(session: Session, protocol_id: int, request_id: int, *, reason: str
         raise Conflict(f"The request is {request.status}: only a pending request can be withdrawn.")
     _close(session, request, AdhesionStatus.WITHDRAWN, reason.strip(), day, actor)
     return request
+
+
+# --- what happened to a request ------------------------------------------------------------------
+
+@dataclass
+class Step:
+    """One step of a request: recorded, a signatory's decision, its closing, the tenant it opened."""
+
+    kind: str  # requested | accept | refuse | admitted | refused | withdrawn | tenant-opened
+    on: date
+    by: str | None = None
+    organization: str | None = None
+    reason: str | None = None
+    at: datetime | None = None
+
+
+def pending_voters(protocol: Protocol, request: AdhesionRequest) -> list[ProtocolSignatory]:
+    """The original signatories that have not decided on the request yet."""
+    decided = {d.signatory_id for d in request.decisions}
+    return [s for s in original_signatories(protocol) if s.id not in decided]
+
+
+def admission_job(session: Session, request: AdhesionRequest) -> jobs.Job | None:
+    """The job that provisions the identity group of the tenant an admission opened, if any."""
+    if request.tenant_id is None:
+        return None
+    return session.scalar(select(jobs.Job).where(jobs.Job.func == "tenants.jobs.provision_group",
+                                                 jobs.Job.tenant_id == request.tenant_id)
+                          .order_by(jobs.Job.created_at.desc()).limit(1))
+
+
+def history(session: Session, request: AdhesionRequest) -> list[Step]:
+    """The request's steps in order; who closed it and when come from the audit log."""
+    steps = [Step("requested", request.requested_on, by=request.created_by, organization=request.organization.name,
+                  at=request.created_at)]
+    steps += [Step(d.decision, d.decided_on, by=d.decided_by, organization=d.signatory.organization.name,
+                   reason=d.reason, at=d.created_at) for d in request.decisions]
+    if request.status != AdhesionStatus.PENDING:
+        closing = session.scalar(select(AuditEvent).where(
+            AuditEvent.entity_type == "adhesion_request", AuditEvent.entity_id == str(request.id),
+            AuditEvent.action == f"protocol.adhesion.{request.status}").order_by(AuditEvent.id.desc()).limit(1))
+        steps.append(Step(request.status, request.decided_on or request.requested_on, reason=request.reason,
+                          by=closing.actor if closing else None, at=closing.at if closing else None))
+    if request.tenant_id is not None:
+        tenant = session.get(Tenant, request.tenant_id)
+        steps.append(Step("tenant-opened", request.decided_on or request.requested_on,
+                          organization=tenant.slug if tenant else request.tenant_slug))
+    return steps
