@@ -1,4 +1,5 @@
-"""The Italian catalogue covers every string of the kernel's and the tenants' pages, compiled as shipped."""
+"""The Italian catalogue covers every string of every module's pages (kernel, tenants, census, funding,
+interoperability, protocol), compiled as shipped."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "platform" / "translations" / "it" / "LC_MESSAGES"
-SOURCES = [ROOT / "platform" / "web", ROOT / "tenants"]
+SOURCES = [ROOT / "platform" / "web", ROOT / "tenants", ROOT / "census", ROOT / "funding",
+           ROOT / "interoperability", ROOT / "protocol"]
 METHODS = [("**/node_modules/**", "ignore"), ("**.py", "python"), ("**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
