@@ -28,6 +28,8 @@ def test_utility_uploads_a_csv_and_the_progress_bar_reaches_100(login, rq_worker
     page.wait_for_function(
         "() => document.querySelector('[data-testid=import-progress]')?.getAttribute('aria-valuenow') === '100'",
         timeout=60_000)
+    # the bar reaches 100%, then the page reloads to show the imported upload: wait for that page
+    page.wait_for_selector("[data-testid=import-progress][data-upload-status=imported]", timeout=60_000)
     assert progress.get_attribute("aria-valuenow") == "100"
     page.screenshot(path=str(artifacts / "utility-import-finished.png"), full_page=True)
     with page.expect_download() as download:

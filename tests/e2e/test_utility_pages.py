@@ -65,6 +65,8 @@ def test_utility_opens_the_map_after_an_import_and_sees_its_assets(login, rq_wor
     page.wait_for_function(
         "() => document.querySelector('[data-testid=import-progress]')?.getAttribute('aria-valuenow') === '100'",
         timeout=60_000)
+    # the bar reaches 100%, then the page reloads to show the imported upload: wait for that page
+    page.wait_for_selector("[data-testid=import-progress][data-upload-status=imported]", timeout=60_000)
 
     page.goto("/tenants/firenze/inventories")
     page.click("[data-testid=map-link]")

@@ -1,6 +1,6 @@
 /* Background jobs on a page: every element with a data-job-url follows GET /api/v1/jobs/<id>, moves
    its progress bar, and reloads the page when the job ends so that the result is shown. An element
-   whose data-state is already finished or failed (or whose bar already reads 100) is left alone. */
+   whose data-state is already finished or failed, or whose bar already reads 100, is left alone. */
 (function () {
   "use strict";
 
@@ -27,7 +27,7 @@
     var state = box.dataset.state;
     var meter = box.getAttribute("role") === "progressbar" ? box : box.querySelector("[role=progressbar]");
     if (!box.dataset.jobUrl || !meter || state === "finished" || state === "failed") { return; }
-    if (!state && meter.getAttribute("aria-valuenow") === "100") { return; }
+    if (meter.getAttribute("aria-valuenow") === "100") { return; }
     follow(box);
   });
 })();
