@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from flask_babel import get_locale
+from smartregion.web import page_language
 
 from census.models import SurveySchema
 from census.surveys import DefinitionError, parse_definition
@@ -20,12 +20,8 @@ from census.surveys.definition import _ALLOWED as ALLOWED_ATTRIBUTES
 from census.surveys.definition import FieldType
 
 
-def _language() -> str:
-    return "en" if str(get_locale() or "it").startswith("en") else "it"
-
-
 def _tr(it: str, en: str) -> str:
-    return en if _language() == "en" else it
+    return en if page_language() == "en" else it
 
 
 TYPE_HELP = {
@@ -53,7 +49,7 @@ STARTER_SECTIONS = [
 
 
 def type_help() -> list[dict]:
-    lang = _language()
+    lang = page_language()
     return [{"type": ftype.value, "text": TYPE_HELP[ftype][lang == "en"],
              "attributes": sorted(ALLOWED_ATTRIBUTES[ftype])} for ftype in FieldType]
 
@@ -232,7 +228,7 @@ class Draft:
         self.title_it, self.title_en = title_it, title_en
         self.description_it, self.description_en = description_it, description_en
         self.sections_text, self.updated_at = sections_text, updated_at
-        self.preview_lang = preview_lang if preview_lang in ("it", "en") else _language()
+        self.preview_lang = preview_lang if preview_lang in ("it", "en") else page_language()
         self.field_errors: dict[str, list[str]] = {}
         self.json_error: dict | None = None
         self.problems: list[dict] = []

@@ -8,13 +8,13 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from smartregion import auth, tenancy
 from smartregion.db import get_session
 from smartregion.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
-from smartregion.web import page_user
+from smartregion.web import page_language, page_secretariat, page_user
 from sqlalchemy import func, select
 
 from census import services
@@ -38,9 +38,6 @@ ASSET_NAMES = {"public_wifi_hotspots": ("Punti Wi-Fi pubblici", "Public Wi-Fi ho
                "ev_charging_points": ("Punti di ricarica elettrica", "EV charging points")}
 
 
-def _language() -> str:
-    return "en" if str(get_locale() or "it").startswith("en") else "it"
-
 
 def _latest_campaign(session):
     return session.scalar(services.campaigns_query().limit(1))
@@ -63,7 +60,7 @@ def overview():
     session = get_session()
     campaign = _latest_campaign(session)
     return render_template(
-        "census/overview.html", campaign=campaign, lang=_language(),
+        "census/overview.html", campaign=campaign, lang=page_language(),
         standings=_visible_standings(session, user, campaign) if campaign else [],
         plan_due_on=services.plan_due_on(session, campaign) if campaign else None,
         schemas=session.scalars(services.schemas_query()).all(),
@@ -83,9 +80,9 @@ def _render_schema(stored, *, status: int = 200, alert: str | None = None):
     definition = services.definition_of(stored)
     preview_lang = request.args.get("preview_lang")
     if preview_lang not in ("it", "en"):
-        preview_lang = _language()
+        preview_lang = page_language()
     versions = session.scalars(services.schemas_query(key=stored.key)).all()
-    return render_template("census/schema.html", stored=stored, definition=definition, lang=_language(),
+    return render_template("census/schema.html", stored=stored, definition=definition, lang=page_language(),
                            can_manage=user.is_secretariat and not user.read_only, alert=alert,
                            versions=versions, next_version=max(v.version for v in versions) + 1,
                            preview_lang=preview_lang, preview=preview_html(definition, preview_lang)), status
@@ -111,7 +108,7 @@ def tenant_submissions(slug):
         approved = {s.key: s for s in session.scalars(services.schemas_query(status="approved"))}
         startable = [approved[key] for key in campaign.schema_keys if key not in answered and key in approved]
     return render_template("census/submissions_list.html", tenant=tenant, submissions=rows, startable=startable,
-                           can_file=_may_file(user), lang=_language())
+                           can_file=_may_file(user), lang=page_language())
 
 
 @bp.get("/tenants/<slug>/census/submissions/<int:submission_id>")
@@ -125,7 +122,7 @@ def submission(slug, submission_id):
                            can_review=user.is_secretariat and sub.status == "submitted",
                            definition=services.definition_of(sub.schema), report=services.report_of(sub),
                            history=services.submission_history(session, tenant.id, submission_id),
-                           lang=_language())
+                           lang=page_language())
 
 
 @bp.get("/census/analysis")
@@ -139,13 +136,13 @@ def analysis():
     if campaign is not None:
         with tenancy.regional_scope():
             figures = services.indicators(session, campaign)
-    lang = _language()
+    lang = page_language()
     labels = {"domains": {c.code: getattr(c, lang) for c in ANCI_DOMAINS.codes},
               "categories": {c.code: getattr(c, lang) for c in SINFI_NETWORK_CATEGORIES.codes},
               "bands": {code: names[lang == "en"] for code, names in BAND_NAMES.items()},
               "assets": {code: names[lang == "en"] for code, names in ASSET_NAMES.items()}}
     return render_template("census/analysis.html", campaign=campaign, figures=figures, labels=labels,
-                           lang=_language())
+                           lang=page_language())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -253,7 +250,7 @@ def _render_form(tenant, sub, answers, *, errors=None, status=200, stale=False):
     return render_template(
         "census/form.html", tenant=tenant, sub=sub, definition=definition, answers=answers,
         errors=errors, completeness=report.completeness, missing=len(report.missing), stale=stale,
-        revision=sub.revision, lang=_language()), status
+        revision=sub.revision, lang=page_language()), status
 
 
 def _editable_sub(slug, submission_id):
@@ -415,14 +412,8 @@ def return_submission_page(slug, submission_id):
 
 def _tr(it: str, en: str) -> str:
     """A message of these pages in the page's language (the census pages carry their own wording)."""
-    return en if _language() == "en" else it
+    return en if page_language() == "en" else it
 
-
-def _secretariat() -> auth.User:
-    user = page_user()
-    if not user.is_secretariat or user.read_only:
-        abort(403)
-    return user
 
 
 def _next_version(session, key: str) -> int:
@@ -448,13 +439,13 @@ def _render_draft(draft: Draft, *, parsed=None, status: int = 200, stored: Surve
         preview=preview_html(parsed, draft.preview_lang) if parsed is not None else None,
         type_help=type_help(), common_attributes=sorted(COMMON_ATTRIBUTES), text_formats=TEXT_FORMATS,
         geometry_types=GEOMETRY_TYPES, code_lists=sorted(CODE_LISTS.values(), key=lambda c: c.key),
-        existing_keys=sorted(set(session.scalars(select(SurveySchema.key)))), lang=_language()), status
+        existing_keys=sorted(set(session.scalars(select(SurveySchema.key)))), lang=page_language()), status
 
 
 @bp.get("/census/schemas/new")
 def new_schema_page():
     """A new draft: a new key, or the next version of a key pre-filled from its latest version."""
-    _secretariat()
+    page_secretariat()
     session = get_session()
     key = request.args.get("key", "").strip()
     if not key:
@@ -485,7 +476,7 @@ def _preview_or_errors(draft: Draft, definition: dict | None):
 
 @bp.post("/census/schemas/new")
 def create_schema_page():
-    user = _secretariat()
+    user = page_secretariat()
     session = get_session()
     draft = Draft.of_form(request.form, mode="new")
     based_on_key = request.form.get("based_on", "")
@@ -516,7 +507,7 @@ def create_schema_page():
 
 @bp.get("/census/schemas/<key>/<int:version>/edit")
 def edit_schema_page(key, version):
-    _secretariat()
+    page_secretariat()
     stored = services.get_schema(get_session(), key, version)
     if stored.status != SchemaStatus.DRAFT:
         flash(_immutable_message(stored), "info")
@@ -537,7 +528,7 @@ def _immutable_message(stored: SurveySchema) -> str:
 
 @bp.post("/census/schemas/<key>/<int:version>/edit")
 def save_schema_page(key, version):
-    user = _secretariat()
+    user = page_secretariat()
     session = get_session()
     stored = services.get_schema(session, key, version)
     if stored.status != SchemaStatus.DRAFT:
@@ -583,7 +574,7 @@ def save_schema_page(key, version):
 
 
 def _lifecycle(key: str, version: int, change, done_it: str, done_en: str):
-    user = _secretariat()
+    user = page_secretariat()
     session = get_session()
     stored = services.get_schema(session, key, version)
     seen = request.form.get("updated_at")
@@ -646,7 +637,7 @@ def _render_campaigns(*, status: int = 200, form: dict | None = None, errors: di
         plan_due={c.id: services.plan_due_on(session, c) for c in campaigns},
         form=form or {"protocol_id": str(openable[0]["protocol"].id) if openable else "", "title": "",
                       "schema_keys": default_keys},
-        errors=errors or {}, close_errors=close_errors or {}, lang=_language()), status
+        errors=errors or {}, close_errors=close_errors or {}, lang=page_language()), status
 
 
 @bp.get("/census/campaigns")
@@ -658,7 +649,7 @@ def campaigns_page():
 
 @bp.post("/census/campaigns")
 def open_campaign_page():
-    user = _secretariat()
+    user = page_secretariat()
     session = get_session()
     form = {"protocol_id": request.form.get("protocol_id", "").strip(), "title": request.form.get("title", "").strip(),
             "schema_keys": [k for k in request.form.getlist("schema_keys") if k]}
@@ -693,7 +684,7 @@ def open_campaign_page():
 
 @bp.post("/census/campaigns/<int:campaign_id>/close")
 def close_campaign_page(campaign_id):
-    user = _secretariat()
+    user = page_secretariat()
     session = get_session()
     raw = request.form.get("closed_on", "").strip()
     try:

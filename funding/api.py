@@ -135,15 +135,7 @@ def import_funding_lines(query, _files):
     digest = idempotency.fingerprint(query["format"], sha256)
     if (stored := idempotency.replay(session, key, digest)) is not None:
         return stored
-    lines.parse_file(data, query["format"])
-    job = jobs.enqueue(
-        session,
-        "imports",
-        "funding.jobs.import_lines",
-        sha256=sha256,
-        file_format=query["format"],
-        description=f"Funding lines import ({query['format']})",
-    )
+    job = lines.start_import(session, data, sha256, query["format"])
     body = {"job_id": job.id, "file_sha256": sha256}
     idempotency.remember(session, key, digest, body, 202)
     return body

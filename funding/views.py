@@ -8,16 +8,16 @@ its fields and what was typed still in them (400 for malformed input, else the s
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 import marshmallow as ma
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from smartregion import auth, jobs, tenancy
+from smartregion import auth, tenancy
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, NotFound
 from smartregion.routes import visible_job
 from smartregion.storage import storage
-from smartregion.web import page_user
+from smartregion.web import page_language, page_secretariat, page_user
 from sqlalchemy import select
 
 from funding.matching import line_timing
@@ -45,11 +45,12 @@ from tenants.models import Organization, OrganizationKind, Tenant
 
 bp = Blueprint("funding_pages", __name__, template_folder="templates")
 
+SECRETARIAT_ONLY = "Only the regional technical secretariat can change funding lines and the operational plan."
+
 # Who may edit a project's milestones and funding plan from its page.
 PROJECT_EDITORS = ("municipality", "secretariat")
 # Blank rows offered under the existing ones in the milestone and funding-plan forms.
 SPARE_ROWS = 2
-IMPORT_JOB = "funding.jobs.import_lines"
 PLAN_STATUS_LABELS = {"draft": ("bozza", "draft"), "approved": ("approvato", "approved"),
                       "superseded": ("superato", "superseded")}
 
@@ -124,10 +125,6 @@ def _eur_it(english: str) -> str:
     return format_eur(parse_cents(english.replace("EUR", "").strip(), decimal_comma=False), "it")
 
 
-def _lang() -> str:
-    return "en" if str(get_locale()).startswith("en") else "it"
-
-
 def _helpers(lang: str) -> dict:
     return {
         "lang": lang,
@@ -192,15 +189,6 @@ def _choices(enum, lang: str) -> list[tuple[str, str]]:
     return [(member.value, member.label(lang)) for member in enum]
 
 
-def _secretariat() -> auth.User:
-    """The secretariat, in the regional scope; anybody else is refused."""
-    user = page_user()
-    if not user.is_secretariat or user.read_only:
-        raise Forbidden("Only the regional technical secretariat can change funding lines and the operational plan.")
-    auth.enter_regional("secretariat")
-    return user
-
-
 def _can_write_region(user) -> bool:
     return bool(user) and user.is_secretariat and not user.read_only
 
@@ -216,7 +204,7 @@ def line_list():
 
 def _render_lines(*, import_errors: dict | None = None, import_format: str = "csv", status: int = 200):
     user = page_user()
-    lang = _lang()
+    lang = page_language()
     day = matching.today()
     session = get_session()
     rows = [(line, line_timing(matching.line_profile(line), day)) for line in session.scalars(lines.lines_query())]
@@ -233,7 +221,7 @@ def _render_lines(*, import_errors: dict | None = None, import_format: str = "cs
 def line_detail(line_id):
     user = page_user()
     auth.enter_regional()
-    lang = _lang()
+    lang = page_language()
     session = get_session()
     result = matching.line_ranking(session, line_id, lang=lang)
     return render_template("funding/line.html", result=result, line=lines.get_line(session, line_id),
@@ -288,7 +276,7 @@ def _line_data(values: dict, *, new: bool) -> tuple[dict, dict]:
 
 
 def _render_line_form(line: FundingLine | None, values: dict, *, errors=None, detail=None, status=200):
-    lang = _lang()
+    lang = page_language()
     options = {
         "programmes": _choices(Programme, lang), "levels": _choices(Level, lang),
         "deadline_models": _choices(DeadlineModel, lang), "domains": _choices(Domain, lang),
@@ -299,7 +287,7 @@ def _render_line_form(line: FundingLine | None, values: dict, *, errors=None, de
 
 
 def _refused_line(line, values, error: DomainError | dict, status: int | None = None):
-    lang = _lang()
+    lang = page_language()
     messages = error if isinstance(error, dict) else error.errors
     errors = _form_errors(messages, lang, LINE_FORM_NAMES)
     detail = (
@@ -313,13 +301,13 @@ def _refused_line(line, values, error: DomainError | dict, status: int | None = 
 
 @bp.get("/funding/lines/new")
 def line_new():
-    _secretariat()
+    page_secretariat(SECRETARIAT_ONLY)
     return _render_line_form(None, {"deadlines": [], "beneficiary_kinds": [], "domains": []})
 
 
 @bp.post("/funding/lines/new")
 def line_create():
-    user = _secretariat()
+    user = page_secretariat(SECRETARIAT_ONLY)
     session = get_session()
     values = _line_form_values(request.form)
     data, errors = _line_data(values, new=True)
@@ -336,14 +324,14 @@ def line_create():
 
 @bp.get("/funding/lines/<int:line_id>/edit")
 def line_edit(line_id):
-    _secretariat()
+    page_secretariat(SECRETARIAT_ONLY)
     line = lines.get_line(get_session(), line_id)
-    return _render_line_form(line, _line_values(line, _lang()))
+    return _render_line_form(line, _line_values(line, page_language()))
 
 
 @bp.post("/funding/lines/<int:line_id>/edit")
 def line_update(line_id):
-    user = _secretariat()
+    user = page_secretariat(SECRETARIAT_ONLY)
     session = get_session()
     line = lines.get_line(session, line_id)
     values = _line_form_values(request.form)
@@ -360,14 +348,14 @@ def line_update(line_id):
 
 
 def _say_done(it: str, en: str) -> str:
-    return en if _lang() == "en" else it
+    return en if page_language() == "en" else it
 
 
 @bp.post("/funding/lines/import")
 def line_import():
     """Store the file, refuse it at once if it cannot be read, else import it as a job (as the API does)."""
-    _secretariat()
-    lang = _lang()
+    page_secretariat(SECRETARIAT_ONLY)
+    lang = page_language()
     file_format = request.form.get("format", "")
     upload = request.files.get("file")
     errors = {}
@@ -380,12 +368,10 @@ def line_import():
     data = upload.read()
     sha256 = storage().put_bytes(data).sha256
     try:
-        lines.parse_file(data, file_format)
+        job = lines.start_import(get_session(), data, sha256, file_format)
     except DomainError as error:
         return _render_lines(import_errors=_form_errors(error.errors, lang), import_format=file_format,
                              status=error.status)
-    job = jobs.enqueue(get_session(), "imports", IMPORT_JOB, sha256=sha256, file_format=file_format,
-                       description=f"Funding lines import ({file_format})")
     return redirect(url_for(".line_import_status", job_id=job.id), 303)
 
 
@@ -395,9 +381,9 @@ def line_import_status(job_id):
     if not user.is_regional:
         raise Forbidden("Imports of funding lines are followed by the secretariat and auditors.")
     job = visible_job(job_id)
-    if job.func != IMPORT_JOB:
+    if job.func != lines.IMPORT_JOB:
         raise NotFound(f"Job {job_id!r} not found.")
-    lang = _lang()
+    lang = page_language()
     return render_template("funding/line_import.html", job=job, result=job.result or {}, **_helpers(lang))
 
 
@@ -409,7 +395,7 @@ def project_list(slug):
     page_user()
     tenant = auth.enter_tenant(slug)
     rows = get_session().scalars(projects.projects_query(tenant.id)).all()
-    return render_template("funding/projects.html", tenant=tenant, projects=rows, **_helpers(_lang()))
+    return render_template("funding/projects.html", tenant=tenant, projects=rows, **_helpers(page_language()))
 
 
 @bp.get("/funding/tenants/<slug>/projects/<int:project_id>")
@@ -437,7 +423,7 @@ def _render_project(tenant, project_id: int, *, form: str | None = None, rows: l
                     errors: dict | None = None, status: int = 200):
     user = page_user()
     session = get_session()
-    lang = _lang()
+    lang = page_language()
     project = projects.get_project(session, tenant.id, project_id)
     result = matching.project_matches(session, tenant.id, project_id, lang=lang)
     milestones = rows if form == "milestones" else _milestone_values(project)
@@ -485,7 +471,7 @@ def project_milestones(slug, project_id):
     """Replace the milestones (the API's ``PUT .../milestones``); a cleared row is a milestone removed."""
     user = page_user()
     tenant = _enter_project_tenant(slug)
-    lang = _lang()
+    lang = page_language()
     rows = _posted_rows("milestones", ("title", "due_on", "done_on"))
     sent = [i for i, row in enumerate(rows) if any(row.values())]
     items = [{k: v for k, v in rows[i].items() if v} for i in sent]
@@ -503,7 +489,7 @@ def project_funding_plan(slug, project_id):
     """Replace the funding plan (the API's ``PUT .../funding-plan``); amounts in EUR as people write them."""
     user = page_user()
     tenant = _enter_project_tenant(slug)
-    lang = _lang()
+    lang = page_language()
     rows = _posted_rows("funding_plan", ("source_kind", "funding_line_id", "label", "amount"))
     sent = [i for i, row in enumerate(rows) if any(row.values())]
     items, errors = [], {}
@@ -547,14 +533,14 @@ def _render_plans(*, errors: dict | None = None, values: dict | None = None, det
     if not user.is_regional:
         rows = [plan for plan in rows if plan.status != PlanStatus.DRAFT]
     return render_template("funding/plans.html", plans=rows, can_edit=_can_write_region(user), errors=errors or {},
-                           values=values or {}, detail=detail, **_helpers(_lang())), status
+                           values=values or {}, detail=detail, **_helpers(page_language())), status
 
 
 @bp.post("/funding/plans")
 def plan_create():
-    user = _secretariat()
+    user = page_secretariat(SECRETARIAT_ONLY)
     session = get_session()
-    lang = _lang()
+    lang = page_language()
     values = {name: request.form.get(name, "").strip() for name in ("series", "title", "notes")}
     try:
         data = OperationalPlanInputSchema().load(values | {"notes": values["notes"] or None})
@@ -597,9 +583,10 @@ def _line_use(session, document: dict) -> list[dict]:
                 use = asked.setdefault(source["funding_line_id"], {"cents": 0, "above_max": []})
                 use["cents"] += source["amount_cents"]
                 use["above_max"].append((project["title"], source["amount_cents"]))
+    found = {line.id: line for line in session.scalars(select(FundingLine).where(FundingLine.id.in_(asked)))}
     rows = []
     for line_id, use in sorted(asked.items()):
-        line = session.get(FundingLine, line_id)
+        line = found.get(line_id)
         if line is None:
             continue
         above = [(title, cents) for title, cents in use["above_max"]
@@ -617,7 +604,7 @@ def _render_plan(plan_id: int, *, failed: str | None = None, errors: dict | None
     """
     user = page_user()
     session = get_session()
-    lang = _lang()
+    lang = page_language()
     plan = _visible_plan(user, plan_id)
     if user.is_regional:
         auth.enter_regional()
@@ -641,26 +628,26 @@ def _plan_candidates(session, plan: OperationalPlan) -> list[dict]:
     """Every active municipality (or one already in the plan) with its projects and the plan's choice."""
     entries = {e.tenant_id: e for e in session.scalars(select(PlanMunicipality).where(
         PlanMunicipality.plan_id == plan.id))}
-    companies = session.scalars(select(Organization).where(
-        Organization.kind == OrganizationKind.PARTICIPATED_COMPANY).order_by(Organization.name)).all()
-    result = []
-    for tenant in session.scalars(select(Tenant).order_by(Tenant.name)):
-        entry = entries.get(tenant.id)
-        if entry is None and tenant.status != "active":
-            continue
-        cards = session.scalars(projects.projects_query(tenant.id)).all()
-        result.append({
-            "tenant": tenant, "entry": entry, "projects": cards,
-            "chosen": [str(pid) for pid in entry.project_ids] if entry else [],
-            "lead_company_id": str(entry.lead_company_id if entry else tenant.lead_company_id),
-            "companies": [(str(c.id), c.name) for c in companies],
-        })
-    return result
+    companies = [(str(c.id), c.name) for c in session.scalars(select(Organization).where(
+        Organization.kind == OrganizationKind.PARTICIPATED_COMPANY).order_by(Organization.name))]
+    tenants = [t for t in session.scalars(select(Tenant).order_by(Tenant.name))
+               if t.id in entries or t.status == "active"]
+    # Every municipality's projects in one query (their sources are loaded with them), not one per municipality.
+    cards: dict[int, list[Project]] = defaultdict(list)
+    for project in session.scalars(select(Project).where(Project.tenant_id.in_([t.id for t in tenants]))
+                                   .order_by(Project.id)):
+        cards[project.tenant_id].append(project)
+    return [{
+        "tenant": tenant, "entry": entries.get(tenant.id), "projects": cards[tenant.id],
+        "chosen": [str(pid) for pid in entries[tenant.id].project_ids] if tenant.id in entries else [],
+        "lead_company_id": str(entries[tenant.id].lead_company_id if tenant.id in entries else tenant.lead_company_id),
+        "companies": companies,
+    } for tenant in tenants]
 
 
 def _refused_plan(plan_id: int, error, *, failed: str | None = None, values: dict | None = None):
     get_session().rollback()
-    lang = _lang()
+    lang = page_language()
     messages = error.messages if isinstance(error, ma.ValidationError) else error.errors
     detail = _say(getattr(error, "detail", None) or "The change was not saved.", lang)
     return _render_plan(plan_id, failed=failed, errors=_form_errors(messages, lang), values=values,
@@ -670,7 +657,7 @@ def _refused_plan(plan_id: int, error, *, failed: str | None = None, values: dic
 @bp.post("/funding/plans/<int:plan_id>")
 def plan_update(plan_id):
     """Title, notes and the regional standards adopted (one per line, ``CODE: title``) of a draft."""
-    user = _secretariat()
+    user = page_secretariat(SECRETARIAT_ONLY)
     values = {name: request.form.get(name, "").strip() for name in ("title", "notes", "standards")}
     standards = []
     for text in values["standards"].splitlines():
@@ -690,7 +677,7 @@ def plan_update(plan_id):
 @bp.post("/funding/plans/<int:plan_id>/municipalities/<slug>")
 def plan_municipality(plan_id, slug):
     """A municipality's first group of projects and its lead company (the API's ``PUT .../municipalities/<slug>``)."""
-    user = _secretariat()
+    user = page_secretariat(SECRETARIAT_ONLY)
     values = {"project_ids": request.form.getlist("project_ids"), "lead_company_id": request.form.get(
         "lead_company_id", "")}
     try:
@@ -710,7 +697,7 @@ def plan_municipality(plan_id, slug):
 
 @bp.post("/funding/plans/<int:plan_id>/approve")
 def plan_approve(plan_id):
-    user = _secretariat()
+    user = page_secretariat(SECRETARIAT_ONLY)
     try:
         plans.approve_plan(get_session(), plan_id, actor=user.username)
     except DomainError as error:
@@ -722,7 +709,7 @@ def plan_approve(plan_id):
 
 @bp.post("/funding/plans/<int:plan_id>/versions")
 def plan_new_version(plan_id):
-    user = _secretariat()
+    user = page_secretariat(SECRETARIAT_ONLY)
     try:
         plan = plans.new_version(get_session(), plan_id, actor=user.username)
     except DomainError as error:

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from smartregion import auth, tenancy
 from smartregion.db import get_session
-from smartregion.errors import BadRequest, DomainError, Forbidden, NotFound, Unprocessable
-from smartregion.web import page_user
+from smartregion.errors import BadRequest, DomainError, NotFound, Unprocessable
+from smartregion.web import page_language, page_secretariat, page_user
 
 from interoperability import conformance, payloads, services
 from interoperability.api import FEED_WRITERS
@@ -146,16 +146,9 @@ def _render_standards(*, status: int = 200, detail: str | None = None, failed: s
     ), status
 
 
-def _secretariat() -> auth.User:
-    user = page_user()
-    if not user.is_secretariat:
-        raise Forbidden(_("Only the regional technical secretariat publishes and deprecates standards."))
-    return user
-
-
 @bp.post("/standards/<code>/versions/<version>/publish")
 def publish_version(code: str, version: str):
-    user = _secretariat()
+    user = page_secretariat(_("Only the regional technical secretariat publishes and deprecates standards."))
     session = get_session()
     try:
         row = services.publish(session, code, version, actor=user.username)
@@ -168,7 +161,7 @@ def publish_version(code: str, version: str):
 
 @bp.post("/standards/<code>/versions/<version>/deprecate")
 def deprecate_version(code: str, version: str):
-    user = _secretariat()
+    user = page_secretariat(_("Only the regional technical secretariat publishes and deprecates standards."))
     session = get_session()
     form = {"successor": request.form.get("successor", "").strip() or None}
     if sunset := request.form.get("sunset_on", "").strip():  # left empty, the schema says it is required
@@ -220,14 +213,8 @@ def _may_register(user: auth.User, tenant) -> bool:
 
 
 def _published_options(standards) -> list[tuple[str, str]]:
-    return [(f"{s.code} {v.version}", f"{s.code} {v.version} · {s.title_en if _lang() == 'en' else s.title_it}")
+    return [(f"{s.code} {v.version}", f"{s.code} {v.version} · {s.title_en if page_language() == 'en' else s.title_it}")
             for s in standards for v in s.versions if v.status == VersionStatus.PUBLISHED]
-
-
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return "en" if str(get_locale()) == "en" else "it"
 
 
 @bp.get("/tenants/<slug>/feeds")

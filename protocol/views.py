@@ -19,7 +19,7 @@ from smartregion import audit, auth, jobs, tenancy
 from smartregion.api import paginate_query
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, NotFound, Unprocessable
-from smartregion.web import page_user
+from smartregion.web import page_language, page_secretariat, page_user
 from sqlalchemy import select
 
 from protocol import schemas
@@ -85,15 +85,6 @@ def _auditor() -> auth.User:
     if not user.is_regional:
         abort(403)
     tenancy.set_regional(True)
-    return user
-
-
-def _secretariat() -> auth.User:
-    """The secretariat's forms; everyone else (auditors included) is refused with 403."""
-    user = page_user()
-    if not user.is_secretariat:
-        raise Forbidden(_("Only the regional technical secretariat can do this."))
-    auth.enter_regional("secretariat")
     return user
 
 
@@ -212,17 +203,11 @@ def _render_timeline(protocol_id: int, today: date, *, failed: str | None = None
         context["organization_options"] = [
             (o.id, f"{o.name} ({organization_kind_label(o.kind)})")
             for o in session.scalars(select(Organization).order_by(Organization.name)) if o.id not in signed]
-        context["milestone_options"] = [(m.key, m.label_it if _italian() else m.label_en)
+        context["milestone_options"] = [(m.key, m.label_it if page_language() == "it" else m.label_en)
                                         for m in timeline.milestones(protocol) if m.key != "end"]
         participating = protocols.participating_tenants(session, protocol)
         context["tenant_options"] = [(t.slug, t.name) for t, _signatory in participating]
     return render_template("protocol/timeline.html", **context), _status(error) if error is not None else 200
-
-
-def _italian() -> bool:
-    from flask_babel import get_locale
-
-    return not str(get_locale() or "it").startswith("en")
 
 
 def _back_to_timeline(protocol_id: int, anchor: str):
@@ -231,7 +216,7 @@ def _back_to_timeline(protocol_id: int, anchor: str):
 
 @bp.post("/protocols/<int:protocol_id>/signatories")
 def add_signatory_page(protocol_id: int):
-    _secretariat()
+    page_secretariat()
     session = get_session()
     protocols.get_protocol(session, protocol_id)
     try:
@@ -247,7 +232,7 @@ def add_signatory_page(protocol_id: int):
 
 @bp.post("/protocols/<int:protocol_id>/waivers")
 def grant_waiver_page(protocol_id: int):
-    _secretariat()
+    page_secretariat()
     session = get_session()
     protocols.get_protocol(session, protocol_id)
     try:
@@ -264,7 +249,7 @@ def grant_waiver_page(protocol_id: int):
 
 @bp.post("/protocols/<int:protocol_id>/recipients")
 def add_recipient_page(protocol_id: int):
-    _secretariat()
+    page_secretariat()
     session = get_session()
     protocols.get_protocol(session, protocol_id)
     try:
@@ -283,7 +268,7 @@ def add_recipient_page(protocol_id: int):
 @bp.route("/protocols/<int:protocol_id>/adhesions/new", methods=["GET", "POST"])
 def new_adhesion_page(protocol_id: int):
     """Record a request to join, on the organization's behalf (secretariat), as POST .../adhesions."""
-    _secretariat()
+    page_secretariat()
     session = get_session()
     protocol = protocols.get_protocol(session, protocol_id)
     if request.method == "GET":
@@ -445,7 +430,7 @@ def decide_adhesion_page(protocol_id: int, request_id: int):
 @bp.post("/protocols/<int:protocol_id>/adhesions/<int:request_id>/withdraw")
 def withdraw_adhesion_page(protocol_id: int, request_id: int):
     """The organization withdraws its pending request, with a reason (recorded by the secretariat)."""
-    _secretariat()
+    page_secretariat()
     session = get_session()
     adhesions.get_request(session, protocol_id, request_id)
     try:
@@ -482,7 +467,7 @@ def _render_reports(protocol_id: int, *, error: ma.ValidationError | None = None
 @bp.post("/protocols/<int:protocol_id>/monitoring-reports")
 def issue_reports_page(protocol_id: int):
     """Issue now, by a job, the reports that are due and not issued yet (secretariat), as the API does."""
-    _secretariat()
+    page_secretariat()
     session = get_session()
     protocols.get_protocol(session, protocol_id)
     try:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from smartregion import auth
 from smartregion.db import get_session
 from smartregion.errors import BadRequest
-from smartregion.web import page_user
+from smartregion.web import page_language, page_user
 
 from . import cadastre, services
 from .api import WRITERS, _store, _streamed
@@ -69,7 +68,7 @@ def cadastre_map(slug: str):
     # Small cadastres load the API's own GeoJSON (the session cookie authenticates GETs on /api).
     layer_url = (url_for("inventory_pages.map_sample", slug=slug) if sampled
                  else url_for("inventories.CadastreGeoJson", slug=slug))
-    italian = str(get_locale()) == "it"
+    italian = page_language() == "it"
     labels = {category: it if italian else en for category, (en, it) in cadastre.CATEGORY_LABELS.items()}
     return render_template("inventories/map.html", tenant=tenant, summary=summary, total=total, sampled=sampled,
                            limit=MAP_LIMIT, layer_url=layer_url, category_labels=labels,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from smartregion import audit
+from smartregion import audit, jobs
 from smartregion.errors import Conflict, NotFound, Unprocessable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -176,6 +176,16 @@ def parse_file(data: bytes, file_format: str) -> ImportResult:
     except FileFormatError as exc:
         raise Unprocessable(str(exc), errors={exc.field: [str(exc)]}) from exc
     raise Unprocessable(f"Unknown format {file_format!r}.", errors={"format": [f"One of: {', '.join(FORMATS)}."]})
+
+
+IMPORT_JOB = "funding.jobs.import_lines"
+
+
+def start_import(session: Session, data: bytes, sha256: str, file_format: str) -> jobs.Job:
+    """Check a stored file of funding lines and import it as a job; one that cannot be read is refused (422)."""
+    parse_file(data, file_format)
+    return jobs.enqueue(session, "imports", IMPORT_JOB, sha256=sha256, file_format=file_format,
+                        description=f"Funding lines import ({file_format})")
 
 
 def import_lines(

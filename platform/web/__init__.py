@@ -20,10 +20,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from smartregion import auth
+from smartregion import auth, tenancy
 from smartregion.db import get_session
+from smartregion.errors import Forbidden
 from werkzeug.routing import BuildError
 
 bp = Blueprint("web", __name__)
@@ -294,6 +296,21 @@ def vendor(package: str, filename: str):
     if directory is None:
         abort(404)
     return send_from_directory(directory, filename, max_age=86400)
+
+
+def page_language() -> str:
+    """The language the page is rendered in: ``"it"`` or ``"en"``."""
+    return "en" if str(get_locale() or "it").startswith("en") else "it"
+
+
+def page_secretariat(reason: str | None = None) -> auth.User:
+    """The secretariat on a page that changes regional data, in the regional scope as the API's writes are;
+    anybody else, auditors included, gets 403 with the reason."""
+    user = page_user()
+    if not user.is_secretariat or user.read_only:
+        raise Forbidden(reason or _("Only the regional technical secretariat can do this."))
+    tenancy.set_regional(True)
+    return user
 
 
 def page_user() -> auth.User:

@@ -85,3 +85,17 @@ def serious_violations(page) -> list[dict]:
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "targets": [node["target"] for node in v["nodes"]][:5]}
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def import_inventory(page, path: Path, *, slug: str = "firenze", kind: str = "public-lighting") -> None:
+    """Upload a file from the tenant's inventories page and follow the progress bar to 100%, then wait
+    for the page to reload with the upload imported."""
+    page.goto(f"/tenants/{slug}/inventories")
+    page.select_option("#kind", kind)
+    page.set_input_files("#file", str(path))
+    page.click("[data-testid=inventory-upload] button[type=submit]")
+    page.locator("[data-testid=import-progress]").wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=import-progress]')?.getAttribute('aria-valuenow') === '100'",
+        timeout=60_000)
+    page.wait_for_selector("[data-testid=import-progress][data-upload-status=imported]", timeout=60_000)

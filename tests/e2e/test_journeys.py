@@ -5,6 +5,8 @@ import io
 
 import pytest
 
+from tests.e2e.conftest import import_inventory
+
 pytestmark = pytest.mark.browser
 
 LIGHTING_CSV = (
@@ -17,19 +19,10 @@ LIGHTING_CSV = (
 
 def test_utility_uploads_a_csv_and_the_progress_bar_reaches_100(login, rq_worker, artifacts, tmp_path):
     page = login("firenze-utility")
-    page.goto("/tenants/firenze/inventories")
     source = tmp_path / "punti-luce.csv"
     source.write_bytes(LIGHTING_CSV.encode("cp1252"))
-    page.select_option("#kind", "public-lighting")
-    page.set_input_files("#file", str(source))
-    page.click("[data-testid=inventory-upload] button[type=submit]")
+    import_inventory(page, source)
     progress = page.locator("[data-testid=import-progress]")
-    progress.wait_for()
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=import-progress]')?.getAttribute('aria-valuenow') === '100'",
-        timeout=60_000)
-    # the bar reaches 100%, then the page reloads to show the imported upload: wait for that page
-    page.wait_for_selector("[data-testid=import-progress][data-upload-status=imported]", timeout=60_000)
     assert progress.get_attribute("aria-valuenow") == "100"
     page.screenshot(path=str(artifacts / "utility-import-finished.png"), full_page=True)
     with page.expect_download() as download:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import serious_violations
+from tests.e2e.conftest import import_inventory, serious_violations
 from tests.interoperability.test_api import streetlight
 
 pytestmark = pytest.mark.browser
@@ -56,17 +56,9 @@ def test_utility_registers_a_feed_and_sees_it_listed(login, artifacts):
 
 def test_utility_opens_the_map_after_an_import_and_sees_its_assets(login, rq_worker, artifacts, tmp_path):
     page = login("firenze-utility")
-    page.goto("/tenants/firenze/inventories")
     source = tmp_path / "punti-luce.csv"
     source.write_bytes(LIGHTING_CSV.encode("cp1252"))
-    page.select_option("#kind", "public-lighting")
-    page.set_input_files("#file", str(source))
-    page.click("[data-testid=inventory-upload] button[type=submit]")
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=import-progress]')?.getAttribute('aria-valuenow') === '100'",
-        timeout=60_000)
-    # the bar reaches 100%, then the page reloads to show the imported upload: wait for that page
-    page.wait_for_selector("[data-testid=import-progress][data-upload-status=imported]", timeout=60_000)
+    import_inventory(page, source)
 
     page.goto("/tenants/firenze/inventories")
     page.click("[data-testid=map-link]")
