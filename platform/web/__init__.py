@@ -60,6 +60,8 @@ ROLE_PAGES = {
         ("funding_pages.line_list", _l("Funding lines"), _l("European, national and regional funding.")),
         ("funding_pages.plan_list", _l("Operational plan"),
          _l("The plan of the projects to fund, its versions and approval.")),
+        ("publication_pages.open_datasets", _l("Open data"),
+         _l("What is published in the catalogue and the OGC API, and who harvests it.")),
     ],
     "municipality": [
         ("census_pages.tenant_submissions", _l("Census forms"), _l("Your surveys, drafts and submissions.")),
@@ -82,6 +84,8 @@ ROLE_PAGES = {
         ("funding_pages.line_list", _l("Funding lines"), _l("European, national and regional funding.")),
         ("funding_pages.plan_list", _l("Operational plan"),
          _l("The plan of the projects to fund, its versions and approval.")),
+        ("publication_pages.open_datasets", _l("Open data"),
+         _l("What is published in the catalogue and the OGC API, and who harvests it.")),
         ("tenant_pages.tenants", _l("Tenants"), _l("Municipalities, their status and lead companies.")),
     ],
 }
