@@ -31,8 +31,9 @@ from werkzeug.routing import BuildError
 bp = Blueprint("web", __name__)
 WEB_DIR = Path(__file__).resolve().parent
 NODE_MODULES = WEB_DIR / "node_modules"
-# The API and the identity provider's endpoints work with bearer tokens, not with the page session.
-SESSIONLESS_PATHS = ("/api/", "/realms/", "/admin/realms/")
+# The API, the identity provider and the open-data endpoints (catalogue, OGC API, files) work without the page
+# session: harvesters and GIS clients get no cookie.
+SESSIONLESS_PATHS = ("/api/", "/realms/", "/admin/realms/", "/catalog", "/ogcapi", "/open-data/")
 VENDOR_DIRS = {
     "bootstrap-italia": NODE_MODULES / "bootstrap-italia" / "dist",
     "chart.js": NODE_MODULES / "chart.js" / "dist",

@@ -15,7 +15,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VCARD, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 from publication.services.datasets import Dataset
 
@@ -23,6 +23,7 @@ DCATAPIT = Namespace("http://dati.gov.it/onto/dcatapit#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 NDC = Namespace("https://w3id.org/italia/onto/NDC/")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
 THEME_SCHEME = URIRef(EU + "data-theme")
 FREQUENCY_SCHEME = URIRef(EU + "frequency")
