@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +26,14 @@ Rows = tuple[list[str], list[list[Any]]]
 
 @dataclass
 class Download:
-    """A file to send: its chunks, media type and name."""
+    """A file to send: its chunks (or, for the cadastre, a stream to run on its own session in the tenant's
+    scope, so that a large cadastre is never held in memory), media type and name."""
 
     chunks: Iterable[str | bytes]
     media_type: str
     filename: str
+    stream: Callable[[Session], Iterator[str]] | None = None
+    tenant_id: int | None = None
 
 
 def _neutralise(value: Any) -> Any:
@@ -171,6 +174,9 @@ def file_of(session: Session, dataset: Dataset, fmt: str) -> Download:
                        f"{', '.join(dataset.formats)}.")
     media_type = FORMATS[fmt][1]
     name = dataset.path.replace("/", "-") + "." + FORMATS[fmt][2]
+    if dataset.kind:
+        return Download([], media_type, name, stream=lambda session: _cadastre(session, dataset, fmt),
+                        tenant_id=dataset.tenant["id"])
     if dataset.scope == "tenant":
         with tenancy.tenant_context(dataset.tenant["id"]):
             return Download(_tenant_file(session, dataset, fmt), media_type, name)
@@ -180,8 +186,6 @@ def file_of(session: Session, dataset: Dataset, fmt: str) -> Download:
 
 def _tenant_file(session: Session, dataset: Dataset, fmt: str) -> list:
     # Built whole inside the tenant's scope (a lazy generator would run after the scope is left).
-    if dataset.kind:
-        return list(_cadastre(session, dataset, fmt))
     if dataset.family == "census":
         table = _census_table(session, [dataset.tenant["id"]])
     elif dataset.family == "broadband":

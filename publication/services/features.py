@@ -170,9 +170,21 @@ def collections(session: Session, viewer: Viewer) -> list[Collection]:
         if not (is_open or viewer.regional or tenant.slug in viewer.tenant_slugs):
             continue
         result.append(Collection(f"{tenant.slug}-{summary['kind']}", tenant.id, tenant.slug, tenant.name,
-                                 summary["kind"], summary["assets"], summary["bbox"], summary["installed"],
-                                 is_open, summary["categories"]))
+                                 summary["kind"], summary["assets"], _extent(session, tenant.id, summary),
+                                 summary["installed"], is_open, summary["categories"]))
     return sorted(result, key=lambda c: c.id)
+
+
+def _extent(session: Session, tenant_id: int, summary: dict) -> list[float]:
+    """The extent of a kind: its points', or for a line kind the envelope of every vertex."""
+    from census.inventories import features
+    from census.inventories.kinds import KINDS
+
+    spec = KINDS.get(summary["kind"])
+    if spec is None or spec.geometry != "line":
+        return summary["bbox"]
+    with tenancy.tenant_context(tenant_id):
+        return features.line_extent(session, tenant_id, summary["kind"]) or summary["bbox"]
 
 
 def collection(session: Session, viewer: Viewer, collection_id: str) -> Collection:
@@ -180,13 +192,6 @@ def collection(session: Session, viewer: Viewer, collection_id: str) -> Collecti
     found = next((c for c in collections(session, viewer) if c.id == collection_id), None)
     if found is None:
         raise NotFound(f"Collection {collection_id!r} not found.")
-    if found.kind == "network-segments":
-        from census.inventories import features
-
-        with tenancy.tenant_context(found.tenant_id):
-            extent = features.line_extent(session, found.tenant_id, found.kind)
-        if extent:
-            found = Collection(**{**found.__dict__, "bbox": extent})
     return found
 
 

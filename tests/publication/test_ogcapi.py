@@ -88,6 +88,8 @@ def test_owslib_lists_and_reads_collections(ogc):
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in client.conformance()["conformsTo"]
     ids = [c["id"] for c in client.collections()["collections"]]
     assert ids == ["firenze-network-segments", "firenze-public-lighting"]
+    # A line kind's extent covers every vertex, not only the first point of each line.
+    assert client.collection("firenze-network-segments")["extent"]["spatial"]["bbox"] == [[11.24, 43.77, 11.27, 43.78]]
     page = client.collection_items("firenze-public-lighting", limit=3, offset=3)
     assert (page["numberMatched"], page["numberReturned"]) == (7, 3)
     assert {link["rel"] for link in page["links"]} >= {"self", "next", "prev", "collection"}
