@@ -156,7 +156,7 @@ def items(collection_id: str):
     bbox = features.parse_bbox(request.args.get("bbox"), features.check_crs(request.args.get("bbox-crs"), "bbox-crs"))
     when = features.parse_datetime(request.args.get("datetime"))
     session = get_session()
-    item = features.collection(session, _viewer(), collection_id)
+    item = features.resolve(session, _viewer(), collection_id)
     page = features.items(session, item, bbox=bbox, when=when, limit=limit, offset=offset, crs=crs,
                           category=request.args.get("category"))
     url = f"{_base()}/collections/{collection_id}/items"
@@ -182,7 +182,7 @@ def feature(collection_id: str, feature_id: str):
     _check_f(("json", "geojson"))
     crs = features.check_crs(request.args.get("crs"), "crs")
     session = get_session()
-    item = features.collection(session, _viewer(), collection_id)
+    item = features.resolve(session, _viewer(), collection_id)
     body = features.one_feature(session, item, feature_id, crs)
     body["links"] = [
         {"href": f"{_base()}/collections/{collection_id}/items/{feature_id}", "rel": "self", "type": GEOJSON},

@@ -78,8 +78,10 @@ def page(session: Session, query: AssetQuery, *, limit: int, offset: int) -> lis
     return [as_dict(asset) for asset in session.scalars(statement)]
 
 
-def count(session: Session, query: AssetQuery) -> int:
-    """How many assets match."""
+def count(session: Session, query: AssetQuery, *, at_least_one: bool = False) -> int:
+    """How many assets match (with ``at_least_one``, 1 or 0: whether any does, without counting them)."""
+    if at_least_one:
+        return int(bool(session.scalar(select(select(InventoryAsset.id).where(*_conditions(query)).exists()))))
     return session.scalar(select(func.count()).select_from(InventoryAsset).where(*_conditions(query)))
 
 
@@ -90,17 +92,18 @@ def one(session: Session, tenant_id: int, kind: str, asset_id: str) -> dict | No
     return as_dict(asset) if asset is not None else None
 
 
-def kinds_summary(session: Session, tenant_ids: list[int]) -> list[dict]:
-    """Per tenant and kind: assets, the WGS84 extent of their points, the range of installation dates and
-    the last update; one query for all the tenants given."""
+def kinds_summary(session: Session, tenant_ids: list[int], *, kind: str | None = None) -> list[dict]:
+    """Per tenant and kind (or the one kind given): assets, the WGS84 extent of their points, the range of
+    installation dates and the last update; one query for all the tenants given."""
     installed = InventoryAsset.attributes["installed_on"].astext
+    conditions = [InventoryAsset.tenant_id.in_(tenant_ids)] + ([InventoryAsset.kind == kind] if kind else [])
     rows = session.execute(
         select(InventoryAsset.tenant_id, InventoryAsset.kind, func.count(),
                func.min(InventoryAsset.longitude), func.min(InventoryAsset.latitude),
                func.max(InventoryAsset.longitude), func.max(InventoryAsset.latitude),
                func.min(installed), func.max(installed), func.max(InventoryAsset.updated_at),
                func.array_agg(func.distinct(InventoryAsset.category)))
-        .where(InventoryAsset.tenant_id.in_(tenant_ids))
+        .where(*conditions)
         .group_by(InventoryAsset.tenant_id, InventoryAsset.kind)
         .order_by(InventoryAsset.tenant_id, InventoryAsset.kind)).all()
     return [{"tenant_id": t, "kind": k, "assets": n, "bbox": [x0, y0, x1, y1],

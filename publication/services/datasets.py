@@ -123,20 +123,24 @@ def region_dataset_keys() -> list[str]:
     return list(REGION_FAMILIES)
 
 
-def census_standing(session: Session, tenant_id: int) -> dict[str, bool]:
-    """Whether the tenant's network census and its survey census stand accepted."""
+def census_standing(session: Session, tenant_id: int, gates: tuple[str, ...] = ("network", "survey")
+                    ) -> dict[str, bool]:
+    """Whether the tenant's network census and its survey census stand accepted (only the gates asked for
+    are looked up; the others read False)."""
     from census import services as census
     from census.inventories import cadastre
     from census.models import TenantCampaignState
 
-    review = cadastre.review_status(session, tenant_id)
-    network = bool(review and review["status"] == "accepted")
-    survey = False
-    campaign = census.current_campaign(session)
-    if campaign is not None:
-        (standing,) = census.standings(session, campaign, tenant_ids=[tenant_id]) or (None,)
-        survey = bool(standing and standing.state == TenantCampaignState.ACCEPTED)
-    return {"network": network, "survey": survey}
+    standing = {"network": False, "survey": False}
+    if "network" in gates:
+        review = cadastre.review_status(session, tenant_id)
+        standing["network"] = bool(review and review["status"] == "accepted")
+    if "survey" in gates:
+        campaign = census.current_campaign(session)
+        if campaign is not None:
+            (state,) = census.standings(session, campaign, tenant_ids=[tenant_id]) or (None,)
+            standing["survey"] = bool(state and state.state == TenantCampaignState.ACCEPTED)
+    return standing
 
 
 def gate_of(key: str) -> str:
@@ -154,14 +158,18 @@ def _tenants(session: Session) -> dict[int, dict]:
                    "ipa_code": profiles.get(t.id)} for t in rows}
 
 
-def open_tenant_keys(session: Session) -> dict[int, dict[str, datetime]]:
-    """Per tenant id: the datasets opened by the secretariat whose census gate is passed now."""
+def open_tenant_keys(session: Session, tenant_ids: list[int] | None = None) -> dict[int, dict[str, datetime]]:
+    """Per tenant id (of those given, or all): the datasets opened by the secretariat whose census gate is
+    passed now."""
     opened: dict[int, dict[str, datetime]] = {}
-    for row in session.scalars(select(TenantDataset).order_by(TenantDataset.tenant_id, TenantDataset.dataset)):
+    statement = select(TenantDataset).order_by(TenantDataset.tenant_id, TenantDataset.dataset)
+    if tenant_ids is not None:
+        statement = statement.where(TenantDataset.tenant_id.in_(tenant_ids))
+    for row in session.scalars(statement):
         opened.setdefault(row.tenant_id, {})[row.dataset] = row.opened_at
     result = {}
     for tenant_id, keys in opened.items():
-        standing = census_standing(session, tenant_id)
+        standing = census_standing(session, tenant_id, tuple({gate_of(key) for key in keys}))
         passed = {key: at for key, at in keys.items() if standing[gate_of(key)]}
         if passed:
             result[tenant_id] = passed

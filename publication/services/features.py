@@ -187,12 +187,36 @@ def _extent(session: Session, tenant_id: int, summary: dict) -> list[float]:
         return features.line_extent(session, tenant_id, summary["kind"]) or summary["bbox"]
 
 
-def collection(session: Session, viewer: Viewer, collection_id: str) -> Collection:
-    """One collection, or 404 whether it does not exist or is not open to this viewer."""
-    found = next((c for c in collections(session, viewer) if c.id == collection_id), None)
-    if found is None:
+def resolve(session: Session, viewer: Viewer, collection_id: str) -> Collection:
+    """A collection by id without its extent (what an items request needs), or 404 whether it does not
+    exist or is not open to this viewer; costs a few indexed lookups, not a pass over the cadastre."""
+    from census.inventories import features
+    from census.inventories.kinds import KINDS
+    from tenants.models import Tenant
+
+    kind = next((k for k in sorted(KINDS, key=len, reverse=True) if collection_id.endswith("-" + k)), None)
+    slug = collection_id[: -len(kind) - 1] if kind else None
+    with tenancy.regional_scope():
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
+        is_open = tenant is not None and CADASTRE + kind in open_tenant_keys(session, [tenant.id]).get(tenant.id, {})
+    if tenant is None or not (is_open or viewer.regional or tenant.slug in viewer.tenant_slugs):
         raise NotFound(f"Collection {collection_id!r} not found.")
-    return found
+    with tenancy.tenant_context(tenant.id):
+        if not features.count(session, features.AssetQuery(tenant.id, kind), at_least_one=True):
+            raise NotFound(f"Collection {collection_id!r} not found.")
+    return Collection(collection_id, tenant.id, tenant.slug, tenant.name, kind, 0, [], None, is_open, [])
+
+
+def collection(session: Session, viewer: Viewer, collection_id: str) -> Collection:
+    """One collection with its extent, or 404 whether it does not exist or is not open to this viewer."""
+    from census.inventories import features
+
+    item = resolve(session, viewer, collection_id)
+    with tenancy.tenant_context(item.tenant_id):
+        summary = next(s for s in features.kinds_summary(session, [item.tenant_id], kind=item.kind))
+    return Collection(item.id, item.tenant_id, item.tenant_slug, item.tenant_name, item.kind, summary["assets"],
+                      _extent(session, item.tenant_id, summary), summary["installed"], item.open,
+                      summary["categories"])
 
 
 def has_time(item: Collection) -> bool:
