@@ -34,6 +34,7 @@ class AssetQuery:
     installed_from: date | None = None
     installed_to: date | None = None
     category: str | None = None
+    lines: bool = True  # whether the kind may hold lines (a point kind skips the envelope test)
 
 
 def _conditions(query: AssetQuery) -> list:
@@ -49,7 +50,7 @@ def _conditions(query: AssetQuery) -> list:
         line = and_(InventoryAsset.geometry.is_not(None), select(1).select_from(envelope).where(
             envelope.c.minx <= maxx, envelope.c.maxx >= minx,
             envelope.c.miny <= maxy, envelope.c.maxy >= miny).exists())
-        conditions.append(or_(point, line))
+        conditions.append(or_(point, line) if query.lines else point)
     installed = InventoryAsset.attributes["installed_on"].astext
     # Dates are stored as ISO text by the import, so they compare as strings.
     if query.installed_from is not None:

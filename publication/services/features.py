@@ -219,6 +219,13 @@ def collection(session: Session, viewer: Viewer, collection_id: str) -> Collecti
                       summary["categories"])
 
 
+def _is_line_kind(kind: str) -> bool:
+    from census.inventories.kinds import KINDS
+
+    spec = KINDS.get(kind)
+    return spec is None or spec.geometry != "point"
+
+
 def has_time(item: Collection) -> bool:
     from census.inventories.kinds import KINDS
 
@@ -236,7 +243,7 @@ def items(session: Session, item: Collection, *, bbox, when, limit: int, offset:
                        parameter="datetime")
     query = features.AssetQuery(item.tenant_id, item.kind, bbox=bbox,
                                 installed_from=when[0] if when else None, installed_to=when[1] if when else None,
-                                category=category)
+                                category=category, lines=_is_line_kind(item.kind))
     with tenancy.tenant_context(item.tenant_id):
         matched = features.count(session, query)
         if offset > 0 and offset >= matched:
