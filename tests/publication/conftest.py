@@ -64,6 +64,11 @@ def _line(tenant_id, asset_id, category, coordinates, attributes):
 
 @pytest.fixture
 def region(demo, db) -> Region:
+    return build_region(db)
+
+
+def build_region(db) -> Region:
+    """Write the region's assets, census reviews and publication choices (the demo must be loaded)."""
     tenants = {t.slug: t for t in db.scalars(select(Tenant))}
     firenze, pisa, prato = tenants["firenze"], tenants["pisa"], tenants["prato"]
     with audit.acting_as("segreteria"):
