@@ -37,20 +37,20 @@ class Family:
 
 
 TENANT_FAMILIES: dict[str, Family] = {f.key: f for f in (
-    Family("census", "tenant", "Censimento smart city: dati aggregati di {name}",
-           "Smart-city census: aggregate figures of {name}",
+    Family("census", "tenant", "Censimento smart city, dati aggregati – {name}",
+           "Smart-city census, aggregate figures – {name}",
            "Servizi smart per dominio ANCI, progetti per dominio e fascia di costo, km di rete dichiarati, "
            "dalle schede di rilevazione accettate dalla segreteria tecnica regionale.",
            "Smart services by ANCI domain, projects by domain and budget band, declared network km, from the "
            "survey forms accepted by the regional technical secretariat.",
            ("GOVE", "TECH"), "IRREG", ("csv", "xlsx"), ("smart city", "censimento", "census"), gate="survey"),
-    Family("broadband", "tenant", "Stato del piano banda ultra larga a {name}",
-           "Ultra-broadband plan status in {name}",
+    Family("broadband", "tenant", "Stato del piano banda ultra larga – {name}",
+           "Ultra-broadband plan status – {name}",
            "Progetti del piano banda ultra larga nel comune: gara, fase, tipo (FTTH/FWA), stato dei lavori.",
            "Projects of the ultra-broadband plan in the municipality: tender, phase, type (FTTH/FWA), works.",
            ("TECH",), "IRREG", ("csv",), ("banda ultra larga", "broadband", "BUL")),
-    Family("conformance", "tenant", "Conformità dei flussi di dati di {name} agli standard regionali",
-           "Conformance of the data feeds of {name} to the regional standards",
+    Family("conformance", "tenant", "Conformità dei flussi di dati agli standard regionali – {name}",
+           "Conformance of the data feeds to the regional standards – {name}",
            "Per flusso: entità ricevute, accettate e rifiutate, quota conforme, ultima osservazione.",
            "Per feed: entities received, accepted and refused, conforming share, last observation.",
            ("TECH",), "DAILY", ("csv",), ("interoperabilità", "interoperability", "NGSI-LD")),
@@ -241,8 +241,8 @@ def _cadastre_datasets(tenant: dict, kind: str, summary: dict, opened_at: dateti
         kind_it = spec.label_it if spec else kind
         family = Family(
             f"{CADASTRE}{kind}", "tenant",
-            f"Catasto delle reti di {{name}}: {label_it.lower()}",
-            f"Network cadastre of {{name}}: {label_en.lower()}",
+            f"Catasto delle reti, {label_it.lower()} – {{name}}",
+            f"Network cadastre, {label_en.lower()} – {{name}}",
             f"{kind_it} del catasto regionale delle infrastrutture (L.R. 48/2015, SINFI), categoria "
             f"{label_it.lower()}: posizione in WGS84, gestore e attributi tecnici.",
             f"{kind_en} of the regional infrastructure cadastre (L.R. 48/2015, SINFI), category "
