@@ -194,8 +194,10 @@ def _published(session: Session) -> list[Dataset]:
         family = REGION_FAMILIES.get(row.dataset)
         if family is None:
             continue
-        datasets.append(_dataset(f"region/{family.key}", family, row.opened_at,
-                                 _region_modified(session, family.key) or row.opened_at))
+        modified = _region_modified(session, family.key)
+        if family.key == "plan" and modified is None:
+            continue  # opened, but no plan is approved yet: drafts are never published
+        datasets.append(_dataset(f"region/{family.key}", family, row.opened_at, modified or row.opened_at))
     tenants = _tenants(session)
     open_keys = open_tenant_keys(session)
     summaries = features.kinds_summary(session, list(open_keys)) if open_keys else []
