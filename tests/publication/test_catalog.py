@@ -18,9 +18,11 @@ from census.inventories.models import CensusReviewStatus
 from publication import services
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent.parent / "shared" / "reference" / "dcat-ap"
-if not REFERENCE.exists():  # the worktree sits two levels below the shared folder; a clone sits beside it
-    REFERENCE = ROOT.parent / "shared" / "reference" / "dcat-ap"
+# The official shapes and vocabularies live in the shared folder beside the repository (or beside the folder
+# of its worktrees); the first one found going up is used, and none found fails the tests below.
+REFERENCE = next((parent / "shared" / "reference" / "dcat-ap" for parent in ROOT.parents
+                  if (parent / "shared" / "reference" / "dcat-ap" / "SOURCES.md").exists()),
+                 ROOT.parent / "shared" / "reference" / "dcat-ap")
 DCATAPIT = rdflib.Namespace("http://dati.gov.it/onto/dcatapit#")
 HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
 
