@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -308,7 +308,9 @@ class CatalogBuilder:
 
 
 def _utc(value: datetime) -> str:
-    return value.astimezone().isoformat(timespec="seconds") if value.tzinfo else value.isoformat(timespec="seconds")
+    """An instant in UTC (naive values are taken as UTC), to the second."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def serialize(graph: Graph, serialization: str) -> bytes:
