@@ -1,4 +1,4 @@
-"""NGSI-LD export of a tenant's conforming entities and inventory assets, and pushes to a context broker."""
+"""NGSI-LD export of a tenant's conforming feed entities and every cadastre asset, and pushes to a context broker."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
+from smartregion import tenancy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from interoperability import ngsild
-from interoperability.models import FeedEntity, InventoryCheck
+from interoperability import assets, ngsild
+from interoperability.models import FeedEntity
 from interoperability.services import definition_of
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ def _normalize(key_values: dict[str, Any], units: dict[str, str], timestamps: se
 def iter_entities(
     session: Session, *, entity_type: str | None = None, key_values: bool = False, batch: int = 500
 ) -> Iterator[dict[str, Any]]:
-    """The tenant's entities (session scope) as NGSI-LD bodies with ``@context``, normalized by default."""
+    """The tenant's entities (session scope) as NGSI-LD bodies with ``@context``, normalized by default:
+    the conforming entities of its feeds, then every asset of its network cadastre, typed by kind."""
     statement = select(FeedEntity).order_by(FeedEntity.entity_id)
     if entity_type:
         statement = statement.where(FeedEntity.entity_type == entity_type)
@@ -37,11 +39,17 @@ def iter_entities(
         yield ngsild.with_context(
             row.key_values if key_values else _normalize(row.key_values, *_profile(session, row.feed_id, profiles))
         )
-    inventory = select(InventoryCheck).where(InventoryCheck.valid.is_(True)).order_by(InventoryCheck.asset_id)
-    for row in session.scalars(inventory.execution_options(yield_per=batch)):
-        if entity_type and row.entity.get("type") != entity_type:
-            continue
-        yield ngsild.with_context(row.entity if key_values else ngsild.to_normalized(row.entity))
+    yield from assets.entities(_cadastre(session, entity_type), key_values=key_values, entity_type=entity_type)
+
+
+def _cadastre(session: Session, entity_type: str | None) -> Iterator[dict[str, Any]]:
+    """The tenant's cadastre assets, read through the census (only the kinds of one type when asked)."""
+    from census.inventories import features
+
+    tenant_id = tenancy.current_tenant_id()
+    kinds = [None] if not entity_type else [k for k, t in assets.ASSET_TYPES.items() if t.entity_type == entity_type]
+    for kind in kinds:
+        yield from features.iter_assets(session, tenant_id, kind=kind)
 
 
 def _profile(

@@ -17,7 +17,7 @@ class Config:
     """Defaults shared by every environment; each value can be overridden from the environment."""
 
     ENV = "development"
-    MODULES = ["tenants", "census", "interoperability", "funding", "protocol"]
+    MODULES = ["tenants", "census", "interoperability", "funding", "protocol", "publication"]
 
     SECRET_KEY = DEFAULT_SECRET
     DATABASE_URL: str | None = None
@@ -48,6 +48,20 @@ class Config:
     # the assets alone, and no page reaches outside the platform.
     MAP_TILE_URL: str | None = None
     MAP_TILE_ATTRIBUTION = ""
+
+    # Open data (publication module): the DCAT-AP_IT catalogue and the OGC API - Features.
+    PUBLICATION_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
+    PUBLICATION_LICENSE_TITLE = "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)"
+    PUBLICATION_REGION_NAME = "Regione Toscana"
+    PUBLICATION_REGION_IPA = "r_toscan"
+    PUBLICATION_REGION_GEONAMES = "https://sws.geonames.org/3165361/"
+    PUBLICATION_CONTACT_NAME = "Segreteria tecnica regionale del protocollo smart city"
+    PUBLICATION_CONTACT_EMAIL = "opendata@smartregion.invalid"
+    PUBLICATION_CATALOG_TITLE_IT = "Catalogo dei dati aperti del protocollo smart city"
+    PUBLICATION_CATALOG_TITLE_EN = "Open data catalogue of the smart-city protocol"
+    CATALOG_PAGE_SIZE = 100
+    OGCAPI_DEFAULT_LIMIT = 100
+    OGCAPI_MAX_LIMIT = 1000
 
     SMTP_URL: str | None = None
     MAIL_FROM = "smartregion@localhost"

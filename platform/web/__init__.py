@@ -31,8 +31,9 @@ from werkzeug.routing import BuildError
 bp = Blueprint("web", __name__)
 WEB_DIR = Path(__file__).resolve().parent
 NODE_MODULES = WEB_DIR / "node_modules"
-# The API and the identity provider's endpoints work with bearer tokens, not with the page session.
-SESSIONLESS_PATHS = ("/api/", "/realms/", "/admin/realms/")
+# The API, the identity provider and the open-data endpoints (catalogue, OGC API, files) work without the page
+# session: harvesters and GIS clients get no cookie.
+SESSIONLESS_PATHS = ("/api/", "/realms/", "/admin/realms/", "/catalog", "/ogcapi", "/open-data/")
 VENDOR_DIRS = {
     "bootstrap-italia": NODE_MODULES / "bootstrap-italia" / "dist",
     "chart.js": NODE_MODULES / "chart.js" / "dist",
@@ -60,6 +61,8 @@ ROLE_PAGES = {
         ("funding_pages.line_list", _l("Funding lines"), _l("European, national and regional funding.")),
         ("funding_pages.plan_list", _l("Operational plan"),
          _l("The plan of the projects to fund, its versions and approval.")),
+        ("publication_pages.open_datasets", _l("Open data"),
+         _l("What is published in the catalogue and the OGC API, and who harvests it.")),
     ],
     "municipality": [
         ("census_pages.tenant_submissions", _l("Census forms"), _l("Your surveys, drafts and submissions.")),
@@ -82,6 +85,8 @@ ROLE_PAGES = {
         ("funding_pages.line_list", _l("Funding lines"), _l("European, national and regional funding.")),
         ("funding_pages.plan_list", _l("Operational plan"),
          _l("The plan of the projects to fund, its versions and approval.")),
+        ("publication_pages.open_datasets", _l("Open data"),
+         _l("What is published in the catalogue and the OGC API, and who harvests it.")),
         ("tenant_pages.tenants", _l("Tenants"), _l("Municipalities, their status and lead companies.")),
     ],
 }

@@ -8,6 +8,7 @@ from smartregion.errors import Conflict, NotFound, Unprocessable
 from sqlalchemy import select
 
 from interoperability import conformance, export, inventory, services
+from interoperability.models import InventoryCheck
 from interoperability.seed import publish_shipped
 from tenants.models import Tenant
 from tests.interoperability.test_api import streetlight
@@ -106,14 +107,11 @@ def test_inventory_rows_are_checked_against_the_standard_of_their_kind(firenze, 
         lighting = inventory.check_rows(db, firenze.id, "public-lighting", rows)
         sensed = inventory.check_rows(db, firenze.id, "sensors", sensors)
         db.commit()
-        assets = list(export.iter_entities(db, key_values=True))
+        verdicts = {row.asset_id: row for row in db.scalars(select(InventoryCheck))}
     assert lighting == {"checked": 3, "conforming": 1, "skipped": 0}
     assert sensed == {"checked": 1, "conforming": 1, "skipped": 1}
-    assert sorted(a["id"] for a in assets) == [
-        "urn:ngsi-ld:AirQualityObserved:S-2",
-        "urn:ngsi-ld:Streetlight:PL-1",
-    ]
-    lamp = next(a for a in assets if a["type"] == "Streetlight")
+    assert sorted(a for a, row in verdicts.items() if row.valid) == ["PL-1", "S-2"]
+    lamp = verdicts["PL-1"].entity
     assert lamp["location"] == {"type": "Point", "coordinates": [11.25, 43.77]}
     assert lamp["powerRating"] == 42.5
 
