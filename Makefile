@@ -22,14 +22,15 @@ assets:
 	  [ -d platform/web/node_modules/bootstrap-italia ] || npm install --prefix platform/web --no-audit --no-fund --silent; \
 	else echo "npm not found: pages use the plain stylesheet (install Node.js for Bootstrap Italia)"; fi
 
+# `make run` asks for the development environment: the platform is production unless told otherwise.
 run: install
-	$(VENV)/bin/smartregion run
+	SMARTREGION_ENV=$${SMARTREGION_ENV:-development} $(VENV)/bin/smartregion run
 
 services:
 	@bash scripts/ensure-services.sh
 
 test: install services
-	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
+	SMARTREGION_ENV=test DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
 	  $(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

@@ -8,6 +8,7 @@ from smartregion import auth, idempotency, jobs, tenancy
 from smartregion.api import Blueprint, paginate_query
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, Forbidden
+from smartregion.security import document_response
 from smartregion.storage import storage
 
 from funding import exports
@@ -389,7 +390,7 @@ def export_plan(query, plan_id):
         document = plans.plan_document(session, plan_id)
     name = f"piano-operativo-{document['plan']['series']}-v{document['plan']['version']}"
     if query["format"] == "html":
-        return Response(exports.render_html(document, query["lang"]), mimetype="text/html")
+        return document_response(exports.render_html(document, query["lang"]))
     if query["format"] == "xlsx":
         return Response(
             exports.render_xlsx(document, query["lang"]),

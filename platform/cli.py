@@ -99,9 +99,18 @@ def main() -> None:
 def run(host: str, port: int, worker: bool) -> None:
     """Start everything: databases (embedded if none configured), migrations, demo, web and worker."""
     from smartregion.app import create_app
+    from smartregion.config import ConfigurationError
     from waitress import serve
 
     config = Config()
+    if config.ENV == "production":
+        # The embedded servers and the development identity provider are for development only: a
+        # production start names what is missing instead of quietly starting them.
+        try:
+            config.check()
+        except ConfigurationError as exc:
+            raise click.ClickException(
+                f"{exc} (for a local trial run `make run`, or set SMARTREGION_ENV=development)") from None
     # Stop cleanly on SIGTERM too, so that the embedded servers are shut down by their exit hooks.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ensure_services(config)

@@ -16,7 +16,8 @@ from .api import WRITERS, _store, _streamed
 from .kinds import KINDS
 from .validation import crs_labels
 
-bp = Blueprint("inventory_pages", __name__, template_folder="templates")
+bp = Blueprint("inventory_pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/inventories")
 
 # Beyond this many assets the map draws an even sample: a browser draws a few thousand SVG shapes
 # smoothly, not the hundreds of thousands a regional cadastre can hold. The downloads keep every asset.
