@@ -52,7 +52,7 @@ def page(browser, live_server, demo):
     # The Content-Security-Policy runs no inline script, handler or style: a page that still has one
     # shows it here, as Chromium reports every refusal on the console.
     refused = []
-    tab.on("console", lambda message: refused.append(message.text)
+    tab.on("console", lambda message: refused.append(f"{tab.url}: {message.text}")
            if "Content Security Policy" in message.text else None)
     yield tab
     context.close()
