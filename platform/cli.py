@@ -223,6 +223,23 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+@main.command("realm")
+@click.option("--development", is_flag=True, help="The development realm, with the demo users.")
+@click.option("--output", type=click.File("w"), default="-", show_default=True)
+def realm_command(development: bool, output) -> None:
+    """Print the Keycloak realm export with this installation's addresses and secrets filled in."""
+    import json
+
+    from smartregion import realm
+
+    try:
+        rendered = realm.render(realm.values_from(Config()), development=development)
+    except KeyError as exc:
+        raise click.ClickException(f"{exc.args[0]} (set them in the environment)") from None
+    json.dump(rendered, output, indent=2, ensure_ascii=False)
+    output.write("\n")
+
+
 def _load_module_commands() -> None:
     for name in Config().MODULES:
         try:
