@@ -54,7 +54,8 @@ def test_spid_and_cie_are_brokered_with_the_fiscal_number_kept_as_a_user_attribu
 
 
 def test_rendered_with_the_configuration_the_redirect_uris_are_exactly_the_platforms():
-    config = Config(PUBLIC_URL="https://smartregion.regione.toscana.example", KEYCLOAK_ADMIN_CLIENT_SECRET="s3cret-from-vault")
+    config = Config(PUBLIC_URL="https://smartregion.regione.toscana.example",
+                    KEYCLOAK_ADMIN_CLIENT_SECRET="s3cret-from-vault")
     rendered = realm.render(realm.values_from(config))
     client = _client(rendered)
     assert client["redirectUris"] == ["https://smartregion.regione.toscana.example/login/callback"]
