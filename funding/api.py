@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from smartregion import auth, idempotency, jobs, tenancy
+from smartregion import auth, idempotency, jobs, ratelimit, tenancy
 from smartregion.api import Blueprint, paginate_query
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, Forbidden
@@ -118,6 +118,7 @@ class FundingLineById(MethodView):
 
 
 @blp.route("/funding-lines/import", methods=["POST"])
+@ratelimit.upload
 @blp.arguments(FundingImportQuerySchema, location="query")
 @blp.arguments(FundingFileSchema, location="files")
 @blp.response(202, FundingImportAcceptedSchema)
@@ -155,6 +156,7 @@ def line_ranking(query, line_id):
 
 
 @blp.route("/opencoesione/import", methods=["POST"])
+@ratelimit.upload
 @blp.arguments(FundingFileSchema, location="files")
 @blp.response(202, FundingImportAcceptedSchema)
 @blp.documents_errors(400, 413, 422)

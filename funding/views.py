@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import marshmallow as ma
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from smartregion import auth, tenancy
+from smartregion import auth, ratelimit, tenancy
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, NotFound
 from smartregion.routes import visible_job
@@ -352,6 +352,7 @@ def _say_done(it: str, en: str) -> str:
 
 
 @bp.post("/funding/lines/import")
+@ratelimit.upload
 def line_import():
     """Store the file, refuse it at once if it cannot be read, else import it as a job (as the API does)."""
     page_secretariat(SECRETARIAT_ONLY)

@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
-from smartregion import auth, errors, inputs, oidc, security, sessions, storage
+from smartregion import auth, errors, inputs, oidc, ratelimit, security, sessions, storage
 from smartregion.api import api
 from smartregion.config import Config
 from smartregion.db import db
@@ -73,6 +73,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
             continue
         module.init_app(app, api)
 
+    ratelimit.init_app(app)  # once every view is registered: it wraps the marked ones
     # Registered last so that it replaces flask-smorest's own handlers.
     errors.init_app(app)
     app.after_request(_end_transaction)

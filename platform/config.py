@@ -70,8 +70,8 @@ class Config:
     # Limits on the login, token and upload endpoints (Flask-Limiter notation), counted in Redis and in
     # memory while Redis is down.
     RATELIMIT_ENABLED = True
-    RATELIMIT_LOGIN = "20 per minute"
-    RATELIMIT_TOKEN = "30 per minute"
+    RATELIMIT_LOGIN = "60 per minute"
+    RATELIMIT_TOKEN = "60 per minute"
     RATELIMIT_UPLOAD = "30 per minute"
 
     # JSON bodies: deeper or larger documents are refused before any handler sees them.

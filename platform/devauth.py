@@ -19,6 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from smartregion import ratelimit
 from smartregion.db import Base, db
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.dialects.postgresql import JSONB
@@ -218,6 +219,7 @@ def certs(realm: str):
 
 
 @bp.post("/realms/<realm>/protocol/openid-connect/token")
+@ratelimit.token
 def token(realm: str):
     if (err := check_realm(realm)) is not None:
         return err

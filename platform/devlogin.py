@@ -21,7 +21,7 @@ import jwt
 from flask import current_app, redirect, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from smartregion import devauth
+from smartregion import devauth, ratelimit
 from smartregion.db import db
 
 CODE_LIFETIME_SECONDS = 60
@@ -137,5 +137,7 @@ def end_session(realm: str):
 
 
 def register(bp) -> None:
-    bp.add_url_rule("/realms/<realm>/protocol/openid-connect/auth", view_func=authorize, methods=["GET", "POST"])
+    # The password is checked on the POST: that is what a guesser repeats.
+    bp.add_url_rule("/realms/<realm>/protocol/openid-connect/auth", methods=["GET", "POST"],
+                    view_func=ratelimit.login(authorize, methods=["POST"]))
     bp.add_url_rule("/realms/<realm>/protocol/openid-connect/logout", view_func=end_session)

@@ -51,6 +51,10 @@ def test_env(tmp_path_factory):
         "RQ_QUEUE_PREFIX": f"test-{name}-",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SMTP_URL": "",
+        # Every test logs in through the provider from 127.0.0.1: the limits are tested on their own.
+        "RATELIMIT_LOGIN": "100000 per minute",
+        "RATELIMIT_TOKEN": "100000 per minute",
+        "RATELIMIT_UPLOAD": "100000 per minute",
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)

@@ -6,7 +6,7 @@ import functools
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from smartregion import auth
+from smartregion import auth, ratelimit
 from smartregion.db import get_session
 from smartregion.errors import BadRequest
 from smartregion.web import page_language, page_user
@@ -35,6 +35,7 @@ def uploads(slug: str):
 
 
 @bp.post("/tenants/<slug>/inventories")
+@ratelimit.upload
 def upload(slug: str):
     user = page_user()
     tenant = auth.enter_tenant(slug, write=True, roles=WRITERS)

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from smartregion import auth, oidc, tenancy
+from smartregion import auth, oidc, ratelimit, tenancy
 from smartregion.errors import Forbidden
 from smartregion.security import safe_redirect_target
 from werkzeug.routing import BuildError
@@ -194,6 +194,7 @@ def home():
 
 
 @bp.get("/login")
+@ratelimit.login
 def login():
     """Send the person to the identity provider's login (authorization code with PKCE)."""
     target = safe_redirect_target(request.args.get("next"), url_for("web.home"))
@@ -203,6 +204,7 @@ def login():
 
 
 @bp.get("/login/callback")
+@ratelimit.login
 def oidc_callback():
     return redirect(safe_redirect_target(oidc.finish_login(), url_for("web.home")))
 
