@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import marshmallow as ma
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,9 +14,10 @@ from flask_babel import ngettext
 from smartregion import auth, tenancy
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, DomainError, NotFound, Unprocessable
+from smartregion.outbound import Policy
 from smartregion.web import page_language, page_secretariat, page_user
 
-from interoperability import conformance, payloads, services
+from interoperability import brokers, conformance, payloads, services
 from interoperability.api import FEED_WRITERS
 from interoperability.models import FeedKind, VersionStatus
 from interoperability.schemas import DataFeedCreateSchema, StandardDeprecateSchema
@@ -319,3 +320,45 @@ def conformance_page():
         auth.enter_tenant(slug)
         data = conformance.conformance(session)
     return render_template("interoperability/conformance.html", data=data, regional=user.is_regional)
+
+
+# --- context brokers -----------------------------------------------------------------------------
+
+
+def _render_brokers(tenant, *, errors: dict | None = None, detail: str | None = None, status: int = 200):
+    user = page_user()
+    rows = get_session().scalars(brokers.brokers_query(tenant.id)).all()
+    return render_template("interoperability/brokers.html", tenant=tenant, brokers=rows,
+                           can_manage=user.is_secretariat and not user.read_only, errors=errors or {},
+                           detail=detail, values=request.form if request.method == "POST" else {}), status
+
+
+@bp.get("/tenants/<slug>/brokers")
+def brokers_page(slug: str):
+    page_user()
+    return _render_brokers(auth.enter_tenant(slug))
+
+
+@bp.post("/tenants/<slug>/brokers")
+def register_broker(slug: str):
+    user = page_user()
+    tenant = auth.enter_tenant(slug, write=True, roles=("secretariat",))
+    session = get_session()
+    try:
+        broker = brokers.register(session, tenant.id, name=request.form.get("name", ""),
+                                  url=request.form.get("url", ""), policy=Policy.from_config(current_app.config),
+                                  actor=user.username)
+    except DomainError as error:
+        session.rollback()
+        return _render_brokers(tenant, errors=_field_errors(error), detail=error.detail, status=error.status)
+    flash(_("Context broker %(name)s registered.", name=broker.name), "success")
+    return redirect(url_for(".brokers_page", slug=slug), 303)
+
+
+@bp.post("/tenants/<slug>/brokers/<int:broker_id>/remove")
+def remove_broker(slug: str, broker_id: int):
+    user = page_user()
+    tenant = auth.enter_tenant(slug, write=True, roles=("secretariat",))
+    brokers.remove(get_session(), tenant.id, broker_id, actor=user.username)
+    flash(_("The context broker was removed."), "success")
+    return redirect(url_for(".brokers_page", slug=slug), 303)

@@ -205,7 +205,7 @@ def _authenticate_request() -> None:
         audit.set_actor(g.user.username)
         if g.user.read_only and request.method not in SAFE_METHODS and not _is_session_endpoint():
             raise Forbidden("Auditors have read-only access.")
-    elif request.path.startswith(API_PREFIX) and not _is_public_endpoint():
+    elif request.path.startswith(API_PREFIX) and request.url_rule is not None and not _is_public_endpoint():
         # Before anything reads the body: an anonymous caller learns nothing from how it is parsed.
         raise Unauthorized("Authentication is required.", error=None)
 

@@ -76,7 +76,7 @@ class Config:
 
     # JSON bodies: deeper or larger documents are refused before any handler sees them.
     MAX_JSON_DEPTH = 64
-    MAX_JSON_BYTES = 20 * 1024 * 1024
+    MAX_JSON_BYTES = 50 * 1024 * 1024
 
     # Outbound calls (the NGSI-LD push) never reach loopback, link-local or private addresses unless
     # these allow them: loopback for a broker on the same machine, private for one on the region's own

@@ -69,10 +69,15 @@ def check_json_value(payload: Any, *, max_depth: int) -> None:
             raise BadRequest(f"The value of {field!r} {problem}.", errors={field: [problem]})
 
 
+def _too_large(length: int, limit: int) -> str:
+    return (f"The JSON body is {length} bytes; the limit is {limit} bytes ({limit // (1024 * 1024)} MB): "
+            "split it into smaller requests.")
+
+
 def parse_json(raw: bytes, *, max_bytes: int, max_depth: int) -> Any:
     """Parse a JSON body within the limits, or raise a problem the client can act on."""
     if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"The JSON body is {len(raw)} bytes; the limit is {max_bytes} bytes.")
+        raise PayloadTooLarge(_too_large(len(raw), max_bytes))
     try:
         payload = json.loads(raw)
     except RecursionError:
@@ -106,7 +111,7 @@ def guard_request() -> None:
         config = current_app.config
         length = request.content_length
         if length is not None and length > config["MAX_JSON_BYTES"]:
-            raise PayloadTooLarge(f"The JSON body is {length} bytes; the limit is {config['MAX_JSON_BYTES']} bytes.")
+            raise PayloadTooLarge(_too_large(length, config["MAX_JSON_BYTES"]))
         raw = request.get_data(cache=True)
         if raw.strip():
             parse_json(raw, max_bytes=config["MAX_JSON_BYTES"], max_depth=config["MAX_JSON_DEPTH"])

@@ -55,6 +55,9 @@ def test_env(tmp_path_factory):
         "RATELIMIT_LOGIN": "100000 per minute",
         "RATELIMIT_TOKEN": "100000 per minute",
         "RATELIMIT_UPLOAD": "100000 per minute",
+        # The stand-in servers (context broker, mail) listen on 127.0.0.1: the allowance is on here, and
+        # the refusal is tested with a strict policy.
+        "OUTBOUND_ALLOW_LOOPBACK": "true",
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
