@@ -530,9 +530,7 @@ def plan_list():
 def _render_plans(*, errors: dict | None = None, values: dict | None = None, detail: str | None = None,
                   status: int = 200):
     user = page_user()
-    rows = get_session().scalars(plans.plans_query()).all()
-    if not user.is_regional:
-        rows = [plan for plan in rows if plan.status != PlanStatus.DRAFT]
+    rows = get_session().scalars(plans.plans_query(drafts=user.is_regional)).all()
     return render_template("funding/plans.html", plans=rows, can_edit=_can_write_region(user), errors=errors or {},
                            values=values or {}, detail=detail, **_helpers(page_language())), status
 
@@ -558,10 +556,7 @@ def plan_create():
 
 
 def _visible_plan(user, plan_id: int) -> OperationalPlan:
-    plan = plans.get_plan(get_session(), plan_id)
-    if plan.status == PlanStatus.DRAFT and not user.is_regional:
-        raise Forbidden("A draft plan is visible to the secretariat and auditors only.")
-    return plan
+    return plans.get_plan(get_session(), plan_id, drafts=user.is_regional)
 
 
 @bp.get("/funding/plans/<int:plan_id>")

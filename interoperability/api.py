@@ -155,6 +155,15 @@ class Deprecate(MethodView):
         )
 
 
+@blp.route("/standards/<code>/versions/<version>/deprecation", methods=["DELETE"])
+@blp.response(200, StandardVersionSchema)
+@blp.documents_errors(404, 409)
+def withdraw_deprecation(code, version):
+    """Withdraw a deprecation before its sunset: the version is published again (secretariat)."""
+    auth.require_roles("secretariat")
+    return services.withdraw_deprecation(get_session(), code, version, actor=audit.current_actor())
+
+
 @blp.route("/standards/<code>/versions/<version>/validate")
 class Validate(MethodView):
     @blp.doc(**RAW_BODY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -143,7 +144,7 @@ def _render_standards(*, status: int = 200, detail: str | None = None, failed: s
         "interoperability/standards.html", standards=rows, version_options=versions,
         can_manage=user.is_secretariat, can_validate=not user.read_only, status_detail=detail,
         failed=failed, errors=errors or {}, values=request.form if request.method == "POST" else {},
-        report=report,
+        report=report, today=date.today(), tomorrow=(date.today() + timedelta(days=1)).isoformat(),
     ), status
 
 
@@ -179,6 +180,19 @@ def deprecate_version(code: str, version: str):
                                  failed=f"deprecate:{code} {version}", errors=_field_errors(error))
     flash(_("%(label)s is deprecated; its sunset is %(date)s.", label=row.label, date=row.sunset_on.isoformat()),
           "success")
+    return redirect(url_for(".standards_page", _anchor=f"standard-{code}"), 303)
+
+
+@bp.post("/standards/<code>/versions/<version>/withdraw-deprecation")
+def withdraw_deprecation(code: str, version: str):
+    user = page_secretariat(_("Only the regional technical secretariat publishes and deprecates standards."))
+    session = get_session()
+    try:
+        row = services.withdraw_deprecation(session, code, version, actor=user.username)
+    except DomainError as error:
+        session.rollback()
+        return _render_standards(status=error.status, detail=error.detail, failed=f"withdraw:{code} {version}")
+    flash(_("The deprecation of %(label)s is withdrawn: it is published again.", label=row.label), "success")
     return redirect(url_for(".standards_page", _anchor=f"standard-{code}"), 303)
 
 
