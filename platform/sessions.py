@@ -55,7 +55,8 @@ def _now() -> datetime:
 
 
 class ServerSession(CallbackDict, SessionMixin):
-    """The session of one request; ``rotate()`` gives it a new id (at login), ``end()`` deletes it."""
+    """The session of one request; ``rotate()`` gives it a new id (at login and logout); emptied, it is
+    deleted with its cookie."""
 
     def __init__(self, initial=None, *, session_id: str | None = None, created_at: datetime | None = None,
                  expires_at: datetime | None = None, transient: bool = False):
@@ -69,7 +70,6 @@ class ServerSession(CallbackDict, SessionMixin):
         self.transient = transient
         self.modified = False
         self.rotated_from: str | None = None
-        self.ended = False
 
     @property
     def new(self) -> bool:
@@ -81,12 +81,6 @@ class ServerSession(CallbackDict, SessionMixin):
             self.rotated_from = self.session_id
         self.session_id = None
         self.created_at = None
-        self.modified = True
-
-    def end(self) -> None:
-        """Delete the session and its cookie when the response is sent."""
-        self.clear()
-        self.ended = True
         self.modified = True
 
 
@@ -127,11 +121,14 @@ class PostgresSessionInterface(SessionInterface):
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
         engine = self._engine(app)
-        if session.ended or (not session and session.modified and not session.new):
-            with engine.begin() as conn:
-                ids = [i for i in (session.session_id, session.rotated_from) if i]
-                if ids:
-                    conn.execute(delete(WebSession).where(WebSession.id_hash.in_([_hash(i) for i in ids])))
+        # The id a rotated session had is deleted with it: the old cookie must stop working at once.
+        stale = [session.rotated_from] if session.rotated_from else []
+        if session.modified and not session:
+            if session.session_id:
+                stale.append(session.session_id)
+            if stale:
+                with engine.begin() as conn:
+                    conn.execute(delete(WebSession).where(WebSession.id_hash.in_([_hash(i) for i in stale])))
             response.delete_cookie(name, domain=domain, path=path, secure=self.get_cookie_secure(app),
                                    samesite=self.get_cookie_samesite(app), httponly=True)
             return
@@ -143,8 +140,6 @@ class PostgresSessionInterface(SessionInterface):
                     conn.execute(update(WebSession).where(WebSession.id_hash == _hash(session.session_id))
                                  .values(last_seen_at=now, expires_at=self._expiry(app, session, now)))
             return
-        if not session:
-            return  # nothing worth a row
         created = session.session_id is None
         if created:
             session.session_id = secrets.token_urlsafe(32)
@@ -152,8 +147,8 @@ class PostgresSessionInterface(SessionInterface):
         expires = self._expiry(app, session, now)
         username = (session.get("user") or {}).get("username")
         with engine.begin() as conn:
-            if session.rotated_from:
-                conn.execute(delete(WebSession).where(WebSession.id_hash == _hash(session.rotated_from)))
+            if stale:
+                conn.execute(delete(WebSession).where(WebSession.id_hash.in_([_hash(i) for i in stale])))
             statement = insert(WebSession).values(
                 id_hash=_hash(session.session_id), data=dict(session), username=username,
                 created_at=session.created_at, last_seen_at=now, expires_at=expires)
@@ -163,8 +158,8 @@ class PostgresSessionInterface(SessionInterface):
                       "expires_at": expires}))
             if created and random.random() < 0.05:
                 # Expired rows are swept now and then by whoever opens a session, a batch at a time.
-                stale = select(WebSession.id_hash).where(WebSession.expires_at < now).limit(500)
-                conn.execute(delete(WebSession).where(WebSession.id_hash.in_(stale.scalar_subquery())))
+                expired = select(WebSession.id_hash).where(WebSession.expires_at < now).limit(500)
+                conn.execute(delete(WebSession).where(WebSession.id_hash.in_(expired.scalar_subquery())))
         if created:
             response.set_cookie(name, session.session_id, domain=domain, path=path, httponly=True,
                                 secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app))
