@@ -50,8 +50,8 @@ class FundingLineUpdateSchema(FundingLineInputSchema):
 
 class FundingLineSchema(FundingLineInputSchema):
     id = Int(dump_only=True)
-    portal_status = Str(dump_only=True)
-    external_source = Str(dump_only=True)
+    portal_status = Str(dump_only=True, allow_none=True)
+    external_source = Str(dump_only=True, allow_none=True)
     revision = Int(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)
