@@ -74,6 +74,12 @@ def create_app(config: Config | dict | None = None) -> Flask:
         module.init_app(app, api)
 
     ratelimit.init_app(app)  # once every view is registered: it wraps the marked ones
+    if config.PROXY_HOPS:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (rate limits) and scheme come from the trusted proxies' headers only.
+        hops = config.PROXY_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # Registered last so that it replaces flask-smorest's own handlers.
     errors.init_app(app)
     app.after_request(_end_transaction)

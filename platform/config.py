@@ -66,6 +66,8 @@ class Config:
     # A page session refreshes its access token when less than this is left of it.
     TOKEN_REFRESH_MARGIN_SECONDS = 60
     HSTS_SECONDS = 365 * 24 * 3600
+    # Reverse proxies in front of the platform whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    PROXY_HOPS = 0
 
     # Limits on the login, token and upload endpoints (Flask-Limiter notation), counted in Redis and in
     # memory while Redis is down.
