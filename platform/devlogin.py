@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 import jwt
 from flask import current_app, redirect, render_template, request
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from smartregion import devauth, ratelimit
 from smartregion.db import db
 
@@ -84,7 +83,7 @@ def authorize(realm: str):
                 code = _code(user.username, params)
                 query = {"code": code, "state": params["state"], "iss": current_app.config_obj.issuer}
                 return redirect(f"{params['redirect_uri']}?{urlencode(query)}")
-            error = _("Wrong username or password.")
+            error = True  # the template says it, in the person's language
         page = render_template("devidp/login.html", params=params, error=error, lang=lang,
                                switch={other: f"?{urlencode({**params, 'ui_locales': other})}"
                                        for other in current_app.config["LANGUAGES"]})
