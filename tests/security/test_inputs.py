@@ -89,22 +89,21 @@ def test_a_json_body_beyond_the_limit_is_413(app, as_user):
         app.config["MAX_JSON_BYTES"] = limit
 
 
-@pytest.mark.parametrize("target", [
-    "/%09/evil.example", "/\t/evil.example", "//evil.example", "///evil.example", "/\\evil.example",
-    "\\\\evil.example", "https://evil.example/", "http:evil.example", "javascript:alert(1)",
-    "/ok\r\nSet-Cookie: x=1", "/ok%0d%0aLocation:%20https://evil.example", " //evil.example", "/\x00/evil",
-])
-def test_redirects_after_language_and_tenant_switch_stay_on_this_site(page_client, target):
+OFFSITE = ["/%09/evil.example", "/\t/evil.example", "//evil.example", "///evil.example", "/\\evil.example",
+           "\\\\evil.example", "https://evil.example/", "http:evil.example", "javascript:alert(1)",
+           "/ok\r\nSet-Cookie: x=1", "/ok%0d%0aLocation:%20https://evil.example", " //evil.example", "/\x00/evil"]
+
+
+def test_redirects_after_language_and_tenant_switch_stay_on_this_site(page_client):
     from urllib.parse import unquote
 
     page = page_client("segreteria")
-    for action, field in (("/language", {"lang": "en"}), ("/tenant", {"tenant": "firenze"})):
-        response = page.post(action, data={**field, "next": unquote(target)})
-        assert response.status_code in (302, 400), (action, target, response.status_code)
-        if response.status_code == 302:
-            location = response.headers["Location"]
-            assert location == "/" or (location.startswith("/") and not location.startswith(("//", "/\\"))), location
-            assert "evil" not in location and "\r" not in location and "\n" not in location
+    for target in OFFSITE:
+        for action, field in (("/language", {"lang": "en"}), ("/tenant", {"tenant": "firenze"})):
+            response = page.post(action, data={**field, "next": unquote(target)})
+            assert response.status_code in (302, 400), (action, target, response.status_code)
+            if response.status_code == 302:
+                assert response.headers["Location"] == "/", (action, target, response.headers["Location"])
 
 
 def test_the_login_next_cannot_leave_the_site(client, live_server, demo):
