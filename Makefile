@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DATABASE_URL_TEST ?= postgresql://postgres@127.0.0.1:5432/postgres
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install assets services lint bench clean
+.PHONY: run test install assets test-provider services lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,18 +22,25 @@ assets:
 	  [ -d platform/web/node_modules/bootstrap-italia ] || npm install --prefix platform/web --no-audit --no-fund --silent; \
 	else echo "npm not found: pages use the plain stylesheet (install Node.js for Bootstrap Italia)"; fi
 
+# `make run` asks for the development environment: the platform is production unless told otherwise.
+# The certified OpenID provider (npm oidc-provider) the login tests start, at the locked version.
+test-provider:
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ -d tests/oidc/node_modules/oidc-provider ] || npm ci --prefix tests/oidc --no-audit --no-fund --silent; \
+	else echo "npm not found: the OpenID provider login tests will fail (install Node.js 18 or later)"; fi
+
 run: install
-	$(VENV)/bin/smartregion run
+	SMARTREGION_ENV=$${SMARTREGION_ENV:-development} $(VENV)/bin/smartregion run
 
 services:
 	@bash scripts/ensure-services.sh
 
-test: install services
-	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
+test: install test-provider services
+	SMARTREGION_ENV=test DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
 	  $(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) var platform/web/node_modules
+	rm -rf $(VENV) var platform/web/node_modules tests/oidc/node_modules

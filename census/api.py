@@ -8,6 +8,7 @@ from smartregion import auth, tenancy
 from smartregion.api import Blueprint, paginate_query
 from smartregion.db import get_session
 from smartregion.errors import NotFound
+from smartregion.security import document_response
 from smartregion.storage import storage
 from sqlalchemy import select
 
@@ -396,5 +397,5 @@ def download_report(report_id, fmt):
     with storage().open(digest) as stream:
         content = stream.read()
     if fmt == "html":
-        return Response(content, mimetype="text/html; charset=utf-8")
+        return document_response(content)
     return _download(content, services.FORMATS["xlsx"], f"census-report-{report_id}.xlsx")

@@ -28,7 +28,8 @@ from census.surveys.shipped import SHIPPED_KEYS
 from protocol.models import Protocol
 from tenants.models import Tenant
 
-bp = Blueprint("census_pages", __name__, template_folder="templates")
+bp = Blueprint("census_pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/census")
 
 BAND_NAMES = {"under-100k": ("fino a 100.000 €", "up to € 100,000"), "100k-1m": ("100.000 € - 1 M€", "€ 100k - 1 M"),
               "1m-5m": ("1 - 5 M€", "€ 1 - 5 M"), "over-5m": ("oltre 5 M€", "over € 5 M")}

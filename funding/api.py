@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from smartregion import auth, idempotency, jobs, tenancy
+from smartregion import auth, idempotency, jobs, ratelimit, tenancy
 from smartregion.api import Blueprint, paginate_query
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, Forbidden
+from smartregion.security import document_response
 from smartregion.storage import storage
 
 from funding import exports
@@ -117,6 +118,7 @@ class FundingLineById(MethodView):
 
 
 @blp.route("/funding-lines/import", methods=["POST"])
+@ratelimit.upload
 @blp.arguments(FundingImportQuerySchema, location="query")
 @blp.arguments(FundingFileSchema, location="files")
 @blp.response(202, FundingImportAcceptedSchema)
@@ -154,6 +156,7 @@ def line_ranking(query, line_id):
 
 
 @blp.route("/opencoesione/import", methods=["POST"])
+@ratelimit.upload
 @blp.arguments(FundingFileSchema, location="files")
 @blp.response(202, FundingImportAcceptedSchema)
 @blp.documents_errors(400, 413, 422)
@@ -309,9 +312,10 @@ class Plans(MethodView):
     @blp.paginate()
     @blp.documents_errors()
     def get(self, pagination_parameters):
-        """Every version of the operational plans (every signed-in user)."""
-        auth.require_user()
-        return _page(plans.plans_query(), pagination_parameters)
+        """The versions of the operational plans: approved and superseded ones for every signed-in user,
+        drafts too for the secretariat and auditors."""
+        user = auth.require_user()
+        return _page(plans.plans_query(drafts=user.is_regional), pagination_parameters)
 
     @blp.arguments(OperationalPlanInputSchema)
     @blp.response(201, OperationalPlanSchema)
@@ -327,9 +331,9 @@ class PlanById(MethodView):
     @blp.response(200, OperationalPlanSchema)
     @blp.documents_errors(404)
     def get(self, plan_id):
-        """One version of a plan."""
-        auth.require_user()
-        return plans.get_plan(get_session(), plan_id)
+        """One version of a plan (a draft for the secretariat and auditors only)."""
+        user = auth.require_user()
+        return plans.get_plan(get_session(), plan_id, drafts=user.is_regional)
 
     @blp.arguments(OperationalPlanUpdateSchema)
     @blp.response(200, OperationalPlanSchema)
@@ -383,13 +387,12 @@ def export_plan(query, plan_id):
     """The plan as JSON, HTML or XLSX, with totals by source, domain and municipality exact to the cent."""
     user = auth.require_user()
     session = get_session()
-    if plans.get_plan(session, plan_id).status == "draft" and not user.is_regional:
-        raise Forbidden("A draft plan is visible to the secretariat and auditors only.")
+    plans.get_plan(session, plan_id, drafts=user.is_regional)
     with tenancy.regional_scope():  # an approved plan is shared with every signatory
         document = plans.plan_document(session, plan_id)
     name = f"piano-operativo-{document['plan']['series']}-v{document['plan']['version']}"
     if query["format"] == "html":
-        return Response(exports.render_html(document, query["lang"]), mimetype="text/html")
+        return document_response(exports.render_html(document, query["lang"]))
     if query["format"] == "xlsx":
         return Response(
             exports.render_xlsx(document, query["lang"]),

@@ -10,6 +10,11 @@ Int = ma.fields.Integer
 BIGINT = validate.Range(min=1, max=2**63 - 1)
 
 
+def Money(**kwargs) -> ma.fields.Integer:  # noqa: N802 - a field factory, named like the fields
+    """Integer cents (or basis points), exactly: 1.5 and "12" are refused, never rounded or converted."""
+    return ma.fields.Integer(strict=True, **kwargs)
+
+
 class FundingLineInputSchema(ma.Schema):
     programme = Str(required=True, metadata={"example": "pnrr"})
     level = Str(allow_none=True)
@@ -24,10 +29,10 @@ class FundingLineInputSchema(ma.Schema):
         metadata={"description": "One date, two stages, or several cut-off dates"},
     )
     deadline_model = Str(allow_none=True, metadata={"example": "single_stage"})
-    total_budget_cents = Int(allow_none=True)
-    min_grant_cents = Int(allow_none=True)
-    max_grant_cents = Int(allow_none=True)
-    cofinancing_rate_bp = Int(required=True, metadata={"description": "10000 = 100%"})
+    total_budget_cents = Money(allow_none=True)
+    min_grant_cents = Money(allow_none=True)
+    max_grant_cents = Money(allow_none=True)
+    cofinancing_rate_bp = Money(required=True, metadata={"description": "10000 = 100%"})
     beneficiary_kinds = ma.fields.List(Str(), load_default=list)
     domains = ma.fields.List(Str(), load_default=list)
     territories = ma.fields.List(Str(), load_default=list, metadata={"example": ["IT-R09"]})
@@ -45,8 +50,8 @@ class FundingLineUpdateSchema(FundingLineInputSchema):
 
 class FundingLineSchema(FundingLineInputSchema):
     id = Int(dump_only=True)
-    portal_status = Str(dump_only=True)
-    external_source = Str(dump_only=True)
+    portal_status = Str(dump_only=True, allow_none=True)
+    external_source = Str(dump_only=True, allow_none=True)
     revision = Int(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)
@@ -83,7 +88,7 @@ class ProjectFundingPlanItemSchema(ma.Schema):
     source_kind = Str(required=True, metadata={"example": "funding_line"})
     funding_line_id = Int(allow_none=True, validate=BIGINT)
     label = Str(allow_none=True)
-    amount_cents = Int(required=True)
+    amount_cents = Money(required=True)
 
 
 class ProjectInputSchema(ma.Schema):
@@ -94,8 +99,8 @@ class ProjectInputSchema(ma.Schema):
     applicant_kinds = ma.fields.List(Str(), load_default=list)
     lead_company_id = Int(allow_none=True, validate=BIGINT)
     partners = ma.fields.List(Str(), load_default=list)
-    total_cost_cents = Int(required=True)
-    requested_cents = Int(allow_none=True)
+    total_cost_cents = Money(required=True)
+    requested_cents = Money(allow_none=True)
     time_horizon = Str(allow_none=True)
     start_date = ma.fields.Date(allow_none=True)
     end_date = ma.fields.Date(allow_none=True)

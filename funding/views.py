@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import marshmallow as ma
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from smartregion import auth, tenancy
+from smartregion import auth, ratelimit, tenancy
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, NotFound
 from smartregion.routes import visible_job
@@ -352,6 +352,7 @@ def _say_done(it: str, en: str) -> str:
 
 
 @bp.post("/funding/lines/import")
+@ratelimit.upload
 def line_import():
     """Store the file, refuse it at once if it cannot be read, else import it as a job (as the API does)."""
     page_secretariat(SECRETARIAT_ONLY)
@@ -529,9 +530,7 @@ def plan_list():
 def _render_plans(*, errors: dict | None = None, values: dict | None = None, detail: str | None = None,
                   status: int = 200):
     user = page_user()
-    rows = get_session().scalars(plans.plans_query()).all()
-    if not user.is_regional:
-        rows = [plan for plan in rows if plan.status != PlanStatus.DRAFT]
+    rows = get_session().scalars(plans.plans_query(drafts=user.is_regional)).all()
     return render_template("funding/plans.html", plans=rows, can_edit=_can_write_region(user), errors=errors or {},
                            values=values or {}, detail=detail, **_helpers(page_language())), status
 
@@ -557,10 +556,7 @@ def plan_create():
 
 
 def _visible_plan(user, plan_id: int) -> OperationalPlan:
-    plan = plans.get_plan(get_session(), plan_id)
-    if plan.status == PlanStatus.DRAFT and not user.is_regional:
-        raise Forbidden("A draft plan is visible to the secretariat and auditors only.")
-    return plan
+    return plans.get_plan(get_session(), plan_id, drafts=user.is_regional)
 
 
 @bp.get("/funding/plans/<int:plan_id>")

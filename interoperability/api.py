@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from smartregion import audit, auth, jobs
 from smartregion.api import Blueprint
 from smartregion.db import get_session
+from smartregion.outbound import Policy
 
-from interoperability import conformance, export, payloads, services
+from interoperability import brokers, conformance, export, payloads, services
 from interoperability.examples import example_verdicts
 from interoperability.schemas import (
     ConformanceReportSchema,
     ConformanceSummarySchema,
+    ContextBrokerInputSchema,
+    ContextBrokerSchema,
     DataFeedCreateSchema,
     DataFeedSchema,
     NgsiLdExportQuerySchema,
@@ -152,6 +155,15 @@ class Deprecate(MethodView):
         )
 
 
+@blp.route("/standards/<code>/versions/<version>/deprecation", methods=["DELETE"])
+@blp.response(200, StandardVersionSchema)
+@blp.documents_errors(404, 409)
+def withdraw_deprecation(code, version):
+    """Withdraw a deprecation before its sunset: the version is published again (secretariat)."""
+    auth.require_roles("secretariat")
+    return services.withdraw_deprecation(get_session(), code, version, actor=audit.current_actor())
+
+
 @blp.route("/standards/<code>/versions/<version>/validate")
 class Validate(MethodView):
     @blp.doc(**RAW_BODY)
@@ -286,14 +298,46 @@ class NgsiLdPush(MethodView):
     def post(self, data, slug):
         """Push the tenant's entities to a context broker in batches, as a background job."""
         tenant = auth.enter_tenant(slug, write=True, roles=FEED_WRITERS)
+        broker = brokers.get_broker(get_session(), tenant.id, data["broker_id"])
         job = jobs.enqueue(
             get_session(),
             "default",
             "interoperability.jobs.push_tenant",
             tenant_id=tenant.id,
-            description=f"NGSI-LD push of {tenant.slug} to {data['broker_url']}",
-            broker_url=data["broker_url"],
+            description=f"NGSI-LD push of {tenant.slug} to {broker.name}",
+            broker_id=broker.id,
             entity_type=data.get("type"),
             batch_size=data["batch_size"],
         )
         return job
+
+
+# --- context brokers the push may reach ----------------------------------------------------------
+
+@blp.route("/tenants/<slug>/ngsi-ld/brokers")
+class ContextBrokers(MethodView):
+    @blp.response(200, ContextBrokerSchema(many=True))
+    @blp.documents_errors(404)
+    def get(self, slug):
+        """The brokers the tenant's push may reach (the tenant's members and the regional roles)."""
+        tenant = auth.enter_tenant(slug)
+        return get_session().scalars(brokers.brokers_query(tenant.id)).all()
+
+    @blp.arguments(ContextBrokerInputSchema)
+    @blp.response(201, ContextBrokerSchema)
+    @blp.documents_errors(400, 404, 409, 422)
+    def post(self, data, slug):
+        """Register a broker for the tenant (secretariat); loopback, link-local and private addresses are
+        refused unless the installation allows them."""
+        tenant = auth.enter_tenant(slug, write=True, roles=("secretariat",))
+        return brokers.register(get_session(), tenant.id, name=data["name"], url=data["url"],
+                                policy=Policy.from_config(current_app.config), actor=audit.current_actor())
+
+
+@blp.route("/tenants/<slug>/ngsi-ld/brokers/<int:broker_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.documents_errors(404)
+def remove_context_broker(slug, broker_id):
+    """Take a broker off the tenant's list (secretariat)."""
+    tenant = auth.enter_tenant(slug, write=True, roles=("secretariat",))
+    brokers.remove(get_session(), tenant.id, broker_id, actor=audit.current_actor())

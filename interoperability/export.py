@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
+from flask import current_app, has_app_context
 from smartregion import tenancy
+from smartregion.outbound import AddressRefused, OutboundSession, Policy, check_url
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -68,6 +70,14 @@ class BrokerError(RuntimeError):
     """The broker refused a batch after every retry."""
 
 
+def _refused_entity(entry: Any) -> dict[str, Any]:
+    """A broker's per-entity refusal, reduced to the entity and the error's type and title (bounded)."""
+    entry = entry if isinstance(entry, dict) else {}
+    error = entry.get("error") if isinstance(entry.get("error"), dict) else {}
+    kept = {key: str(error[key])[:200] for key in ("type", "title") if error.get(key) is not None}
+    return {"entityId": str(entry.get("entityId"))[:300], "error": kept}
+
+
 def push_to_broker(
     entities: Iterator[dict[str, Any]] | list[dict[str, Any]],
     broker_url: str,
@@ -79,14 +89,24 @@ def push_to_broker(
     timeout_s: float = 30,
     progress: Callable[[int], None] | None = None,
     session: requests.Session | None = None,
+    policy: Policy | None = None,
 ) -> dict[str, Any]:
     """POST the entities to ``<broker>/ngsi-ld/v1/entityOperations/upsert`` in batches, retrying failures.
 
     A batch is retried on connection errors and 5xx/429 answers, with exponential backoff; a 207 answer
-    lists the entities the broker refused, which are reported without retrying the batch.
+    lists the entities the broker refused, which are reported without retrying the batch. The broker's
+    address must be one outbound calls may reach (``policy``, from the configuration by default);
+    redirects are not followed and the broker's answers are logged, never put in the error.
     """
-    http = session or requests.Session()
-    url = broker_url.rstrip("/") + UPSERT_PATH
+    if policy is None:
+        policy = Policy.from_config(current_app.config) if has_app_context() else Policy()
+    try:
+        base = check_url(broker_url, policy)
+    except AddressRefused as exc:
+        raise BrokerError(f"the broker's address is refused: {exc}") from None
+    own_session = session is None
+    http = session or OutboundSession(policy, timeout=timeout_s)
+    url = base + UPSERT_PATH
     headers = {"Content-Type": LD_JSON, "Accept": "application/json", "NGSILD-Tenant": tenant}
     sent = batches = attempts = 0
     refused: list[dict[str, Any]] = []
@@ -101,18 +121,27 @@ def push_to_broker(
             try:
                 response = http.post(url, json=chunk, headers=headers, timeout=timeout_s)
             except requests.RequestException as exc:
-                failure = f"{type(exc).__name__}: {exc}"
+                log.warning("broker push batch %s attempt %s: %s", batches + 1, attempt, exc)
+                failure = f"{type(exc).__name__} (the broker could not be reached)"
             else:
                 if response.status_code in (200, 201, 204):
                     break
                 if response.status_code == 207:
-                    body = response.json() if response.content else {}
-                    refused.extend(body.get("errors", []))
+                    try:
+                        body = response.json() if response.content else {}
+                    except ValueError:
+                        body = {}
+                    errors = body.get("errors", []) if isinstance(body, dict) else []
+                    refused.extend(_refused_entity(entry) for entry in errors[:len(chunk)])
                     break
-                failure = f"HTTP {response.status_code}: {response.text[:300]}"
+                log.warning("broker answered batch %s with HTTP %s: %.300s", batches + 1, response.status_code,
+                            response.text)
+                failure = f"HTTP {response.status_code}"
+                if 300 <= response.status_code < 400:
+                    raise BrokerError(f"the broker answered batch {batches + 1} with a redirect ({failure}), "
+                                      "which is not followed: register the broker's final address")
                 if response.status_code < 500 and response.status_code != 429:
                     raise BrokerError(f"the broker refused batch {batches + 1}: {failure}")
-            log.warning("broker push batch %s attempt %s failed: %s", batches + 1, attempt, failure)
             if attempt > retries:
                 raise BrokerError(f"batch {batches + 1} failed after {attempt} attempts: {failure}")
             time.sleep(backoff_s * 2 ** (attempt - 1))
@@ -122,16 +151,22 @@ def push_to_broker(
         if progress:
             progress(sent)
 
-    for entity in entities:
-        chunk.append(entity)
-        if len(chunk) >= batch_size:
-            flush()
-    flush()
+    try:
+        for entity in entities:
+            chunk.append(entity)
+            if len(chunk) >= batch_size:
+                flush()
+        flush()
+    finally:
+        if own_session:
+            http.close()
     return {
         "sent": sent,
         "batches": batches,
         "attempts": attempts,
         "refused": refused,
         "tenant": tenant,
-        "broker": broker_url,
+        "broker": base,
     }
+
+

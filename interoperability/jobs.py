@@ -71,17 +71,20 @@ def report_silent_feeds(ctx, **_kwargs: Any) -> dict[str, Any]:
 
 
 def push_tenant(
-    ctx, *, broker_url: str, entity_type: str | None = None, batch_size: int = 100, **_kwargs: Any
+    ctx, *, broker_id: int, entity_type: str | None = None, batch_size: int = 100, **_kwargs: Any
 ) -> dict[str, Any]:
-    """Push one tenant's NGSI-LD entities to a broker, in batches with retries."""
+    """Push one tenant's NGSI-LD entities to one of its registered brokers, in batches with retries."""
+    from interoperability import brokers
     from tenants.models import Tenant
 
     tenant = ctx.session.get(Tenant, ctx.tenant_id)
+    # The address is read now, not when the push was asked: a broker taken off the list is not reached.
+    broker = brokers.get_broker(ctx.session, ctx.tenant_id, broker_id)
     entities = list(export.iter_entities(ctx.session, entity_type=entity_type))
     total = max(1, len(entities))
     return export.push_to_broker(
         entities,
-        broker_url,
+        broker.url,
         tenant=tenant.slug,
         batch_size=batch_size,
         progress=lambda sent: ctx.progress(100 * sent / total),

@@ -166,3 +166,16 @@ class InventoryCheck(TenantScoped, Base):
     entity: Mapped[dict] = mapped_column(JSONB)
     errors: Mapped[list] = mapped_column(JSONB, default=list)
     checked_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ContextBroker(TenantScoped, CreatedAt, Base):
+    """A context broker (broker di contesto) the secretariat registered for a tenant: the only places the
+    tenant's NGSI-LD push may go."""
+
+    __tablename__ = "interop_context_brokers"
+    __table_args__ = (UniqueConstraint("tenant_id", "url"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    registered_by: Mapped[str] = mapped_column(String(200))

@@ -156,7 +156,8 @@ class NgsiLdExportQuerySchema(ma.Schema):
 
 
 class NgsiLdPushSchema(ma.Schema):
-    broker_url = ma.fields.Url(required=True, require_tld=False, metadata={"example": "http://orion-ld:1026"})
+    broker_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1),
+                                  metadata={"description": "A broker registered for the tenant by the secretariat"})
     type = ma.fields.String(allow_none=True)
     batch_size = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
@@ -165,3 +166,15 @@ class NgsiLdPushJobSchema(ma.Schema):
     id = ma.fields.String()
     state = ma.fields.String()
     description = ma.fields.String()
+
+
+class ContextBrokerInputSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Orion-LD"})
+    url = ma.fields.String(required=True, validate=validate.Length(min=8, max=500),
+                           metadata={"example": "https://broker.comune.firenze.example"})
+
+
+class ContextBrokerSchema(ContextBrokerInputSchema):
+    id = ma.fields.Integer(dump_only=True)
+    registered_by = ma.fields.String(dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)

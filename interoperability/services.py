@@ -228,12 +228,24 @@ def publish(session: Session, code: str, version: str, *, actor: str) -> Standar
 
 
 def deprecate(
-    session: Session, code: str, version: str, *, sunset_on: date, successor: str | None, actor: str
+    session: Session, code: str, version: str, *, sunset_on: date, successor: str | None, actor: str,
+    today: date | None = None,
 ) -> StandardVersion:
-    """Deprecate a published version, with its sunset date and (optionally) its published successor."""
+    """Deprecate a published version, with its sunset date and (optionally) its published successor.
+
+    The sunset is a future day: feeds on the version keep working until then, and the deprecation can
+    be withdrawn before it (a past sunset would refuse every feed at once, with no way back).
+    """
     row = get_version(session, code, version)
     if row.status != VersionStatus.PUBLISHED:
         raise Conflict(f"Only a published version can be deprecated; {row.label} is {row.status}.")
+    today = today or date.today()
+    if sunset_on <= today:
+        raise Unprocessable(
+            f"The sunset must be a future day (after {today.isoformat()}): until then the feeds on "
+            f"{row.label} keep working and the deprecation can be withdrawn.",
+            errors={"sunset_on": [f"must be after {today.isoformat()}"]},
+        )
     successor_row = None
     if successor:
         successor_row = get_version(session, code, successor)
@@ -254,6 +266,24 @@ def deprecate(
         before=before,
         after=version_snapshot(row),
     )
+    return row
+
+
+def withdraw_deprecation(session: Session, code: str, version: str, *, actor: str,
+                         today: date | None = None) -> StandardVersion:
+    """Take a deprecation back before its sunset: the version is published again, as it was."""
+    row = get_version(session, code, version)
+    if row.status != VersionStatus.DEPRECATED:
+        raise Conflict(f"{row.label} is {row.status}, not deprecated: there is nothing to withdraw.")
+    today = today or date.today()
+    if row.sunset_on is not None and row.sunset_on <= today:
+        raise Conflict(f"{row.label} reached its sunset on {row.sunset_on.isoformat()}: the deprecation can no "
+                       "longer be withdrawn; publish a new version instead.")
+    before = version_snapshot(row)
+    row.status, row.deprecated_at, row.sunset_on, row.successor_id = VersionStatus.PUBLISHED, None, None, None
+    session.flush()
+    audit.record(session, action="interoperability.version.withdraw_deprecation", entity_type="standard_version",
+                 entity_id=row.label, before=before, after=version_snapshot(row))
     return row
 
 

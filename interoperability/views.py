@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 import marshmallow as ma
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,9 +15,10 @@ from flask_babel import ngettext
 from smartregion import auth, tenancy
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, DomainError, NotFound, Unprocessable
+from smartregion.outbound import Policy
 from smartregion.web import page_language, page_secretariat, page_user
 
-from interoperability import conformance, payloads, services
+from interoperability import brokers, conformance, payloads, services
 from interoperability.api import FEED_WRITERS
 from interoperability.models import FeedKind, VersionStatus
 from interoperability.schemas import DataFeedCreateSchema, StandardDeprecateSchema
@@ -142,7 +144,7 @@ def _render_standards(*, status: int = 200, detail: str | None = None, failed: s
         "interoperability/standards.html", standards=rows, version_options=versions,
         can_manage=user.is_secretariat, can_validate=not user.read_only, status_detail=detail,
         failed=failed, errors=errors or {}, values=request.form if request.method == "POST" else {},
-        report=report,
+        report=report, today=date.today(), tomorrow=(date.today() + timedelta(days=1)).isoformat(),
     ), status
 
 
@@ -178,6 +180,19 @@ def deprecate_version(code: str, version: str):
                                  failed=f"deprecate:{code} {version}", errors=_field_errors(error))
     flash(_("%(label)s is deprecated; its sunset is %(date)s.", label=row.label, date=row.sunset_on.isoformat()),
           "success")
+    return redirect(url_for(".standards_page", _anchor=f"standard-{code}"), 303)
+
+
+@bp.post("/standards/<code>/versions/<version>/withdraw-deprecation")
+def withdraw_deprecation(code: str, version: str):
+    user = page_secretariat(_("Only the regional technical secretariat publishes and deprecates standards."))
+    session = get_session()
+    try:
+        row = services.withdraw_deprecation(session, code, version, actor=user.username)
+    except DomainError as error:
+        session.rollback()
+        return _render_standards(status=error.status, detail=error.detail, failed=f"withdraw:{code} {version}")
+    flash(_("The deprecation of %(label)s is withdrawn: it is published again.", label=row.label), "success")
     return redirect(url_for(".standards_page", _anchor=f"standard-{code}"), 303)
 
 
@@ -319,3 +334,45 @@ def conformance_page():
         auth.enter_tenant(slug)
         data = conformance.conformance(session)
     return render_template("interoperability/conformance.html", data=data, regional=user.is_regional)
+
+
+# --- context brokers -----------------------------------------------------------------------------
+
+
+def _render_brokers(tenant, *, errors: dict | None = None, detail: str | None = None, status: int = 200):
+    user = page_user()
+    rows = get_session().scalars(brokers.brokers_query(tenant.id)).all()
+    return render_template("interoperability/brokers.html", tenant=tenant, brokers=rows,
+                           can_manage=user.is_secretariat and not user.read_only, errors=errors or {},
+                           detail=detail, values=request.form if request.method == "POST" else {}), status
+
+
+@bp.get("/tenants/<slug>/brokers")
+def brokers_page(slug: str):
+    page_user()
+    return _render_brokers(auth.enter_tenant(slug))
+
+
+@bp.post("/tenants/<slug>/brokers")
+def register_broker(slug: str):
+    user = page_user()
+    tenant = auth.enter_tenant(slug, write=True, roles=("secretariat",))
+    session = get_session()
+    try:
+        broker = brokers.register(session, tenant.id, name=request.form.get("name", ""),
+                                  url=request.form.get("url", ""), policy=Policy.from_config(current_app.config),
+                                  actor=user.username)
+    except DomainError as error:
+        session.rollback()
+        return _render_brokers(tenant, errors=_field_errors(error), detail=error.detail, status=error.status)
+    flash(_("Context broker %(name)s registered.", name=broker.name), "success")
+    return redirect(url_for(".brokers_page", slug=slug), 303)
+
+
+@bp.post("/tenants/<slug>/brokers/<int:broker_id>/remove")
+def remove_broker(slug: str, broker_id: int):
+    user = page_user()
+    tenant = auth.enter_tenant(slug, write=True, roles=("secretariat",))
+    brokers.remove(get_session(), tenant.id, broker_id, actor=user.username)
+    flash(_("The context broker was removed."), "success")
+    return redirect(url_for(".brokers_page", slug=slug), 303)

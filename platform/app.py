@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
-from smartregion import auth, errors, storage
+from smartregion import auth, errors, inputs, oidc, ratelimit, security, sessions, storage
 from smartregion.api import api
 from smartregion.config import Config
 from smartregion.db import db
@@ -24,7 +24,10 @@ def select_locale() -> str:
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    # Pages speak Italian until the person picks another language, whatever the browser asks for.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
@@ -39,6 +42,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config.from_mapping(config.as_dict())
     app.config_obj = config
     app.json.sort_keys = False
+    inputs.install_converters(app)
+    security.init_app(app)
+    sessions.init_app(app)
 
     app.before_request(_enter_request_context)
     app.teardown_request(_leave_request_context)
@@ -47,6 +53,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     api.init_app(app)
     auth.init_app(app)
+    inputs.init_app(app)
+    oidc.init_app(app)
     if config.uses_dev_identity:
         from smartregion import devauth
 
@@ -65,6 +73,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
             continue
         module.init_app(app, api)
 
+    ratelimit.init_app(app)  # once every view is registered: it wraps the marked ones
+    if config.PROXY_HOPS:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (rate limits) and scheme come from the trusted proxies' headers only.
+        hops = config.PROXY_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # Registered last so that it replaces flask-smorest's own handlers.
     errors.init_app(app)
     app.after_request(_end_transaction)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 ROLES = ("secretariat", "municipality", "utility", "auditor")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+API_PREFIX = "/api/v1/"
 TENANT_GROUP_PREFIX = "/tenants/"
 
 
@@ -115,8 +116,12 @@ def init_app(app: Flask) -> None:
     app.before_request(_authenticate_request)
 
 
-def verify_token(token: str, app: Flask | None = None) -> dict:
-    """Verify signature, algorithm, issuer, authorized party and validity period; return the claims."""
+def verify_token(token: str, app: Flask | None = None, *, service: str | None = None) -> dict:
+    """Verify signature, algorithm, issuer, type, audience, authorized party and validity; return the claims.
+
+    Without ``service`` the token must be a person's access token issued to the platform's client;
+    with it, a service account's token issued to that client (the provisioning client, say).
+    """
     app = app or current_app
     try:
         header = jwt.get_unverified_header(token)
@@ -138,17 +143,47 @@ def verify_token(token: str, app: Flask | None = None) -> dict:
         raise Unauthorized("The token was issued by another identity provider.") from exc
     except jwt.PyJWTError as exc:
         raise Unauthorized("The token signature or claims are invalid.") from exc
-    allowed = {app.config["KEYCLOAK_CLIENT_ID"], "smartregion-admin"}
-    if claims.get("azp") not in allowed:
+    # Keycloak types its tokens: an ID or refresh token is not an access token, whatever it holds.
+    if claims.get("typ") != "Bearer":
+        raise Unauthorized("The token is not an access token.")
+    expected_client = service or app.config["KEYCLOAK_CLIENT_ID"]
+    if claims.get("azp") != expected_client:
         raise Unauthorized("The token was issued to another client.")
+    audience = app.config.get("KEYCLOAK_AUDIENCE")
+    if audience and service is None:
+        granted = claims.get("aud")
+        granted = [granted] if isinstance(granted, str) else (granted or [])
+        if audience not in granted:
+            raise Unauthorized("The token is not meant for this platform (audience).")
+    if service is None and is_service_account(claims):
+        raise Unauthorized("Service accounts cannot act as a person.")
     return claims
 
 
-def verify_bearer(header: str) -> User:
+def is_service_account(claims: dict) -> bool:
+    """Keycloak names the user behind a client's own credentials ``service-account-<client>``."""
+    return str(claims.get("preferred_username") or "").startswith("service-account-")
+
+
+def verify_bearer(header: str, *, service: str | None = None) -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer token is required.", error=None)
-    return User.from_claims(verify_token(token.strip()))
+    return User.from_claims(verify_token(token.strip(), service=service))
+
+
+def public(view):
+    """Mark an API view (function or MethodView class) as open to anonymous callers."""
+    view.smartregion_public = True
+    return view
+
+
+def _is_public_endpoint() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return False
+    return bool(getattr(view, "smartregion_public", False)
+                or getattr(getattr(view, "view_class", None), "smartregion_public", False))
 
 
 def _authenticate_request() -> None:
@@ -158,24 +193,28 @@ def _authenticate_request() -> None:
         if request.path.startswith(("/realms/", "/admin/realms/")):
             return
         g.user = verify_bearer(header)
-    elif "access_token" in session:
-        # The pages keep the token in the signed session cookie; the API accepts it for reads only,
-        # so a forged cross-site form can never write through the API.
+    elif session.get("tokens"):
+        # The pages' tokens live in the server-side session; the API accepts them for reads only, so
+        # that a forged cross-site form can never write through the API.
         if request.path.startswith("/api/") and request.method not in SAFE_METHODS:
-            return
-        try:
-            g.user = User.from_claims(verify_token(session["access_token"]))
-        except Unauthorized:
-            session.pop("access_token", None)
-            return
+            raise Unauthorized("Writes through the API need a bearer token.", error=None)
+        from smartregion import oidc
+
+        g.user = oidc.session_user()
     if g.user is not None:
         audit.set_actor(g.user.username)
         if g.user.read_only and request.method not in SAFE_METHODS and not _is_session_endpoint():
             raise Forbidden("Auditors have read-only access.")
+    elif request.path.startswith(API_PREFIX) and request.url_rule is not None and not _is_public_endpoint():
+        # Before anything reads the body: an anonymous caller learns nothing from how it is parsed.
+        raise Unauthorized("Authentication is required.", error=None)
+
+
+SESSION_ENDPOINTS = {"web.login", "web.oidc_callback", "web.logout", "web.set_language", "web.switch_tenant"}
 
 
 def _is_session_endpoint() -> bool:
-    return request.endpoint in {"web.login", "web.logout", "web.set_language", "web.switch_tenant"}
+    return request.endpoint in SESSION_ENDPOINTS
 
 
 def current_user() -> User | None:

@@ -99,9 +99,18 @@ def main() -> None:
 def run(host: str, port: int, worker: bool) -> None:
     """Start everything: databases (embedded if none configured), migrations, demo, web and worker."""
     from smartregion.app import create_app
+    from smartregion.config import ConfigurationError
     from waitress import serve
 
     config = Config()
+    if config.ENV == "production":
+        # The embedded servers and the development identity provider are for development only: a
+        # production start names what is missing instead of quietly starting them.
+        try:
+            config.check()
+        except ConfigurationError as exc:
+            raise click.ClickException(
+                f"{exc} (for a local trial run `make run`, or set SMARTREGION_ENV=development)") from None
     # Stop cleanly on SIGTERM too, so that the embedded servers are shut down by their exit hooks.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ensure_services(config)
@@ -212,6 +221,23 @@ def audit_verify() -> None:
         click.echo(f"Audit chain BROKEN at event {result.first_bad_event_id}: {result.reason} "
                    f"({result.events} events verified before it).", err=True)
         sys.exit(1)
+
+
+@main.command("realm")
+@click.option("--development", is_flag=True, help="The development realm, with the demo users.")
+@click.option("--output", type=click.File("w"), default="-", show_default=True)
+def realm_command(development: bool, output) -> None:
+    """Print the Keycloak realm export with this installation's addresses and secrets filled in."""
+    import json
+
+    from smartregion import realm
+
+    try:
+        rendered = realm.render(realm.values_from(Config()), development=development)
+    except KeyError as exc:
+        raise click.ClickException(f"{exc.args[0]} (set them in the environment)") from None
+    json.dump(rendered, output, indent=2, ensure_ascii=False)
+    output.write("\n")
 
 
 def _load_module_commands() -> None:

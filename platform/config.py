@@ -13,10 +13,19 @@ class ConfigurationError(RuntimeError):
     """The configuration cannot run in this environment."""
 
 
-class Config:
-    """Defaults shared by every environment; each value can be overridden from the environment."""
+ENVIRONMENTS = ("production", "development", "test")
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+DEFAULT_ADMIN_SECRET = "change-me-in-production"  # noqa: S105 - the old realm export's value, refused
 
-    ENV = "development"
+
+class Config:
+    """Defaults shared by every environment; each value can be overridden from the environment.
+
+    The environment is production unless ``SMARTREGION_ENV`` asks for development or test: a server
+    started without it gets the production checks, never the development identity provider.
+    """
+
+    ENV = "production"
     MODULES = ["tenants", "census", "interoperability", "funding", "protocol", "publication"]
 
     SECRET_KEY = DEFAULT_SECRET
@@ -36,13 +45,46 @@ class Config:
     KEYCLOAK_ADMIN_PASSWORD: str | None = None
     KEYCLOAK_ADMIN_CLIENT_ID = "smartregion-admin"
     KEYCLOAK_ADMIN_CLIENT_SECRET: str | None = None
-    # Base URL at which this platform serves the development identity provider.
-    PUBLIC_URL = "http://127.0.0.1:8000"
+    # The address people reach the platform at: the page login's redirect URI and the development
+    # provider's issuer are built from it.
+    PUBLIC_URL = DEFAULT_PUBLIC_URL
     DEV_IDP_KEY_FILE: str | None = None
     DEV_IDP_ADMIN_SECRET = "development-admin-secret"  # noqa: S105 - development provider only
     RQ_QUEUE_PREFIX = ""
     JWKS_TTL_SECONDS = 300
     TOKEN_LIFETIME_SECONDS = 3600
+    # Audience the API's access tokens must carry (the realm's audience mapper adds it); empty to rely
+    # on ``azp`` alone, as Keycloak does without the mapper.
+    KEYCLOAK_AUDIENCE = "smartregion"
+
+    # Page sessions live in PostgreSQL; the cookie carries only their random id.
+    SESSION_COOKIE_NAME = "smartregion_session"
+    SESSION_COOKIE_SECURE: bool | None = None  # None: on in production, off elsewhere
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_SECONDS = 2 * 3600
+    SESSION_MAX_SECONDS = 12 * 3600
+    # A page session refreshes its access token when less than this is left of it.
+    TOKEN_REFRESH_MARGIN_SECONDS = 60
+    HSTS_SECONDS = 365 * 24 * 3600
+    # Reverse proxies in front of the platform whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    PROXY_HOPS = 0
+
+    # Limits on the login, token and upload endpoints (Flask-Limiter notation), counted in Redis and in
+    # memory while Redis is down.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_LOGIN = "60 per minute"
+    RATELIMIT_TOKEN = "60 per minute"
+    RATELIMIT_UPLOAD = "30 per minute"
+
+    # JSON bodies: deeper or larger documents are refused before any handler sees them.
+    MAX_JSON_DEPTH = 64
+    MAX_JSON_BYTES = 50 * 1024 * 1024
+
+    # Outbound calls (the NGSI-LD push) never reach loopback, link-local or private addresses unless
+    # these allow them: loopback for a broker on the same machine, private for one on the region's own
+    # network.
+    OUTBOUND_ALLOW_LOOPBACK = False
+    OUTBOUND_ALLOW_PRIVATE = False
 
     # Base tiles under the inventory map (e.g. a regional WMTS in XYZ form); without them the map draws
     # the assets alone, and no page reaches outside the platform.
@@ -89,10 +131,14 @@ class Config:
         for name in dir(type(self)):
             if name.isupper() and name in os.environ:
                 setattr(self, name, _coerce(getattr(type(self), name), os.environ[name]))
-        if "SMARTREGION_ENV" in os.environ:
-            self.ENV = os.environ["SMARTREGION_ENV"]
+        if os.environ.get("SMARTREGION_ENV"):
+            self.ENV = os.environ["SMARTREGION_ENV"].strip().lower()
         for name, value in overrides.items():
             setattr(self, name, value)
+        if self.SESSION_COOKIE_SECURE is None:
+            self.SESSION_COOKIE_SECURE = self.ENV == "production"
+        elif isinstance(self.SESSION_COOKIE_SECURE, str):
+            self.SESSION_COOKIE_SECURE = _coerce(True, self.SESSION_COOKIE_SECURE)
         if self.DEV_IDP_KEY_FILE is None:
             self.DEV_IDP_KEY_FILE = str(Path(self.VAR_DIR) / "devidp" / "signing-key.pem")
 
@@ -106,20 +152,28 @@ class Config:
         return f"{base.rstrip('/')}/realms/{self.KEYCLOAK_REALM}"
 
     def check(self) -> None:
-        """Refuse configurations that must never run in production."""
+        """Refuse configurations that must never run in production, naming each setting at fault."""
+        if self.ENV not in ENVIRONMENTS:
+            raise ConfigurationError(f"SMARTREGION_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.ENV!r}")
         if self.ENV != "production":
             return
         problems = []
         if self.uses_dev_identity:
             problems.append("KEYCLOAK_URL is required: the development identity provider never runs in production")
-        if self.SECRET_KEY == DEFAULT_SECRET:
-            problems.append("SECRET_KEY must be set")
+        if self.SECRET_KEY == DEFAULT_SECRET or len(self.SECRET_KEY or "") < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if not self.DATABASE_URL:
             problems.append("DATABASE_URL must be set")
         if not self.REDIS_URL:
             problems.append("REDIS_URL must be set")
+        if self.PUBLIC_URL == DEFAULT_PUBLIC_URL or not (self.PUBLIC_URL or "").startswith("https://"):
+            problems.append("PUBLIC_URL must be set to the https:// address people open the platform at")
+        if self.KEYCLOAK_ADMIN_CLIENT_SECRET == DEFAULT_ADMIN_SECRET:
+            problems.append("KEYCLOAK_ADMIN_CLIENT_SECRET still has the example value: set the client's real secret")
+        if self.SESSION_COOKIE_SAMESITE not in ("Lax", "Strict"):
+            problems.append("SESSION_COOKIE_SAMESITE must be Lax or Strict")
         if problems:
-            raise ConfigurationError("; ".join(problems))
+            raise ConfigurationError("unsafe production configuration: " + "; ".join(problems))
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in dir(self) if name.isupper()}

@@ -1,8 +1,9 @@
 """The development identity provider: Keycloak's paths and token claims, for the seeded demo users.
 
-It serves ``/realms/<realm>/.well-known/openid-configuration``, ``.../certs`` and ``.../token``
-(password, client-credentials and refresh grants), plus the small part of the Keycloak admin API
-that the platform uses to provision tenant groups. It refuses to run in production.
+It serves ``/realms/<realm>/.well-known/openid-configuration``, ``.../certs``, ``.../token``
+(authorization code with PKCE, password, client-credentials and refresh grants), the browser login
+and logout (``devlogin``), plus the small part of the Keycloak admin API that the platform uses to
+provision tenant groups. It refuses to run in production.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from smartregion import ratelimit
 from smartregion.db import Base, db
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.dialects.postgresql import JSONB
@@ -116,14 +118,17 @@ def jwks(app: Flask | None = None) -> dict:
 
 
 def issue_token(user: DevUser, *, app: Flask | None = None, lifetime: int | None = None,
-                client_id: str | None = None) -> dict:
-    """Sign an access token with Keycloak's claims for a development user."""
+                client_id: str | None = None, nonce: str | None = None, id_token: bool = False) -> dict:
+    """Sign an access token with Keycloak's claims for a development user (and an ID token if asked)."""
     app = app or current_app
     now = int(time.time())
     lifetime = lifetime or app.config["TOKEN_LIFETIME_SECONDS"]
+    client_id = client_id or app.config["KEYCLOAK_CLIENT_ID"]
+    subject = _user_uuid(user.username)
     claims = {
-        "iss": app.config_obj.issuer, "sub": _user_uuid(user.username), "typ": "Bearer",
-        "azp": client_id or app.config["KEYCLOAK_CLIENT_ID"], "aud": "account",
+        "iss": app.config_obj.issuer, "sub": subject, "typ": "Bearer",
+        # Keycloak's audience mapper puts the platform's client in ``aud`` beside ``account``.
+        "azp": client_id, "aud": [app.config["KEYCLOAK_CLIENT_ID"], "account"],
         "iat": now, "nbf": now, "exp": now + lifetime, "jti": str(uuid.uuid4()),
         "preferred_username": user.username, "name": user.name, "email": user.email,
         "realm_access": {"roles": list(user.roles)}, "groups": list(user.groups),
@@ -131,8 +136,22 @@ def issue_token(user: DevUser, *, app: Flask | None = None, lifetime: int | None
     }
     key = signing_key(app)
     token = jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid})
-    return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": claims["scope"],
-            "refresh_token": _refresh_token(user.username, now, app), "refresh_expires_in": 8 * 3600}
+    response = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": claims["scope"],
+                "refresh_token": _refresh_token(user.username, now, app), "refresh_expires_in": 8 * 3600}
+    if id_token:
+        identity = {"iss": claims["iss"], "sub": subject, "aud": client_id, "azp": client_id, "typ": "ID",
+                    "iat": now, "exp": now + lifetime, "auth_time": now, "preferred_username": user.username,
+                    "name": user.name, "email": user.email,
+                    "at_hash": _half_hash(token)}
+        if nonce:
+            identity["nonce"] = nonce
+        response["id_token"] = jwt.encode(identity, key.private, algorithm="RS256", headers={"kid": key.kid})
+    return response
+
+
+def _half_hash(value: str) -> str:
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
 
 
 def _user_uuid(username: str) -> str:
@@ -157,21 +176,21 @@ def authenticate(session: Session, username: str, password: str) -> DevUser | No
 bp = Blueprint("devidp", __name__)
 
 
-def _oauth_error(error: str, description: str, status: int = 400):
+def oauth_error(error: str, description: str, status: int = 400):
     response = jsonify({"error": error, "error_description": description})
     response.status_code = status
     return response
 
 
-def _check_realm(realm: str):
+def check_realm(realm: str):
     if realm != current_app.config["KEYCLOAK_REALM"]:
-        return _oauth_error("invalid_request", f"realm {realm!r} does not exist", 404)
+        return oauth_error("invalid_request", f"realm {realm!r} does not exist", 404)
     return None
 
 
 @bp.get("/realms/<realm>/.well-known/openid-configuration")
 def openid_configuration(realm: str):
-    if (err := _check_realm(realm)) is not None:
+    if (err := check_realm(realm)) is not None:
         return err
     issuer = current_app.config_obj.issuer
     return jsonify({
@@ -180,64 +199,77 @@ def openid_configuration(realm: str):
         "token_endpoint": f"{issuer}/protocol/openid-connect/token",
         "jwks_uri": f"{issuer}/protocol/openid-connect/certs",
         "end_session_endpoint": f"{issuer}/protocol/openid-connect/logout",
-        "grant_types_supported": ["password", "client_credentials", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "password", "client_credentials", "refresh_token"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "subject_types_supported": ["public"],
+        "scopes_supported": ["openid", "profile", "email"],
+        "code_challenge_methods_supported": ["S256"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_post"],
+        "authorization_response_iss_parameter_supported": True,
     })
 
 
 @bp.get("/realms/<realm>/protocol/openid-connect/certs")
 def certs(realm: str):
-    if (err := _check_realm(realm)) is not None:
+    if (err := check_realm(realm)) is not None:
         return err
     return jsonify(jwks())
 
 
 @bp.post("/realms/<realm>/protocol/openid-connect/token")
+@ratelimit.token
 def token(realm: str):
-    if (err := _check_realm(realm)) is not None:
+    if (err := check_realm(realm)) is not None:
         return err
     form = request.form
     grant = form.get("grant_type")
     client_id = form.get("client_id")
     session = db.session()
+    if grant == "authorization_code":
+        if client_id != current_app.config["KEYCLOAK_CLIENT_ID"]:
+            return oauth_error("unauthorized_client", "unknown client", 401)
+        from smartregion import devlogin
+
+        return devlogin.exchange_code(form)
     if grant == "password":
         if client_id != current_app.config["KEYCLOAK_CLIENT_ID"]:
-            return _oauth_error("unauthorized_client", "unknown client", 401)
+            return oauth_error("unauthorized_client", "unknown client", 401)
         user = authenticate(session, form.get("username", ""), form.get("password", ""))
         if user is None:
-            return _oauth_error("invalid_grant", "Invalid user credentials", 401)
-        return jsonify(issue_token(user))
+            return oauth_error("invalid_grant", "Invalid user credentials", 401)
+        return token_response(issue_token(user))
     if grant == "client_credentials":
         if client_id != ADMIN_CLIENT_ID or form.get("client_secret") != current_app.config["DEV_IDP_ADMIN_SECRET"]:
-            return _oauth_error("unauthorized_client", "Invalid client or client credentials", 401)
+            return oauth_error("unauthorized_client", "Invalid client or client credentials", 401)
         robot = DevUser(username=f"service-account-{ADMIN_CLIENT_ID}", name="Service account",
                         roles=["realm-admin"], groups=[], password_hash="")
-        return jsonify(issue_token(robot, client_id=ADMIN_CLIENT_ID))
+        return token_response(issue_token(robot, client_id=ADMIN_CLIENT_ID))
     if grant == "refresh_token":
         try:
             claims = jwt.decode(form.get("refresh_token", ""), signing_key().private.public_key(),
                                 algorithms=["RS256"], issuer=current_app.config_obj.issuer)
         except jwt.PyJWTError:
-            return _oauth_error("invalid_grant", "Invalid refresh token", 400)
+            return oauth_error("invalid_grant", "Invalid refresh token", 400)
         user = session.get(DevUser, claims.get("sub"))
         if claims.get("typ") != "Refresh" or user is None or not user.enabled:
-            return _oauth_error("invalid_grant", "Invalid refresh token", 400)
-        return jsonify(issue_token(user))
-    return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported")
+            return oauth_error("invalid_grant", "Invalid refresh token", 400)
+        return token_response(issue_token(user, id_token=True))
+    return oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported")
 
 
 def _admin_guard(realm: str):
-    if (err := _check_realm(realm)) is not None:
+    if (err := check_realm(realm)) is not None:
         return err
     from smartregion import auth
 
     try:
-        user = auth.verify_bearer(request.headers.get("Authorization", ""))
+        user = auth.verify_bearer(request.headers.get("Authorization", ""), service=ADMIN_CLIENT_ID)
     except Exception:  # noqa: BLE001 - any verification failure is a 401 here
-        return _oauth_error("invalid_token", "a valid admin token is required", 401)
+        return oauth_error("invalid_token", "a valid admin token is required", 401)
     if "realm-admin" not in user.roles:
-        return _oauth_error("forbidden", "realm-admin role required", 403)
+        return oauth_error("forbidden", "realm-admin role required", 403)
     return None
 
 
@@ -251,7 +283,7 @@ def _create_group(realm: str, parent: DevGroup | None):
     session = db.session()
     name = (request.get_json(silent=True) or {}).get("name", "").strip()
     if not name or "/" in name:
-        return _oauth_error("invalid_request", "a group name without '/' is required")
+        return oauth_error("invalid_request", "a group name without '/' is required")
     path = f"{parent.path if parent else ''}/{name}"
     if session.scalar(select(DevGroup).where(DevGroup.path == path)) is not None:
         return jsonify({"errorMessage": f"Top level group named '{name}' already exists."}), 409
@@ -310,7 +342,24 @@ def admin_group_by_path(realm: str, path: str):
     return jsonify(_group_json(group, session))
 
 
+def token_response(body: dict):
+    """A token endpoint's answer: never cached (RFC 6749, section 5.1)."""
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
 def init_app(app: Flask) -> None:
     if app.config["ENV"] == "production":
         raise RuntimeError("the development identity provider refuses to run in production")
     app.register_blueprint(bp)
+
+
+def _register_login() -> None:
+    from smartregion import devlogin
+
+    devlogin.register(bp)
+
+
+_register_login()

@@ -247,6 +247,15 @@ def change_lead_company(session: Session, slug: str, organization_id: int, reaso
 
 # --- memberships ---------------------------------------------------------------------------------
 
+def companies_serving(session: Session, tenant_id: int) -> set[int]:
+    """The participated companies that work for a tenant: its lead company and its member companies."""
+    tenant = session.get(Tenant, tenant_id)
+    members = session.scalars(select(TenantMembership.organization_id).where(
+        TenantMembership.tenant_id == tenant_id,
+        TenantMembership.role.in_([MembershipRole.LEAD_COMPANY, MembershipRole.UTILITY])))
+    return ({tenant.lead_company_id} if tenant else set()) | set(members)
+
+
 def memberships(session: Session, tenant_id: int) -> list[TenantMembership]:
     return list(session.scalars(select(TenantMembership).where(TenantMembership.tenant_id == tenant_id)
                                 .order_by(TenantMembership.id)))

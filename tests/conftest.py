@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -50,6 +51,13 @@ def test_env(tmp_path_factory):
         "RQ_QUEUE_PREFIX": f"test-{name}-",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SMTP_URL": "",
+        # Every test logs in through the provider from 127.0.0.1: the limits are tested on their own.
+        "RATELIMIT_LOGIN": "100000 per minute",
+        "RATELIMIT_TOKEN": "100000 per minute",
+        "RATELIMIT_UPLOAD": "100000 per minute",
+        # The stand-in servers (context broker, mail) listen on 127.0.0.1: the allowance is on here, and
+        # the refusal is tested with a strict policy.
+        "OUTBOUND_ALLOW_LOOPBACK": "true",
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
@@ -150,16 +158,39 @@ class PageClient:
         return self.client.post(action, data=body)
 
 
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def log_in_through_the_provider(client, username: str, password: str | None = None, *, next_url: str = "/"):
+    """The page login as a browser goes through it: /login, the provider's form, the callback.
+
+    The development provider is served by the same application, so its pages are reached with the same
+    test client; the callback exchanges the code over real HTTP (``live_server``)."""
+    import html
+
+    start = client.get(f"/login?next={next_url}")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    authorize = urlsplit(start.headers["Location"])
+    form = client.get(f"{authorize.path}?{authorize.query}")
+    assert form.status_code == 200, form.get_data(as_text=True)
+    fields = {name: html.unescape(value) for name, value in HIDDEN_INPUT.findall(form.get_data(as_text=True))}
+    answer = client.post(authorize.path, data={**fields, "username": username, "password": password or username})
+    if answer.status_code != 302:
+        return answer
+    callback = urlsplit(answer.headers["Location"])
+    return client.get(f"{callback.path}?{callback.query}")
+
+
 @pytest.fixture
-def page_client(app, demo):
-    """``page_client("segreteria")``: logged in through the login form; the pages speak Italian unless
-    ``lang="en"`` picks English with the language switcher."""
+def page_client(app, demo, live_server):
+    """``page_client("segreteria")``: logged in through the provider's login form; the pages speak Italian
+    unless ``lang="en"`` picks English with the language switcher."""
 
     def make(username: str, *, lang: str | None = None) -> PageClient:
         client = app.test_client()
-        token = CSRF_TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-        response = client.post("/login", data={"username": username, "password": username, "csrf_token": token})
+        response = log_in_through_the_provider(client, username)
         assert response.status_code == 302, response.get_data(as_text=True)
+        token = CSRF_TOKEN.search(client.get("/").get_data(as_text=True)).group(1)
         if lang:
             assert client.post("/language", data={"lang": lang, "csrf_token": token}).status_code == 302
         return PageClient(client, token)

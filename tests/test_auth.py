@@ -13,7 +13,7 @@ def _claims(app, **overrides):
     now = int(time.time())
     claims = {"iss": app.config_obj.issuer, "sub": "u-1", "azp": "smartregion", "iat": now, "nbf": now,
               "exp": now + 300, "preferred_username": "segreteria", "realm_access": {"roles": ["secretariat"]},
-              "groups": []}
+              "groups": [], "typ": "Bearer", "aud": ["smartregion", "account"]}
     claims.update(overrides)
     return claims
 
@@ -45,7 +45,8 @@ def test_wrong_password_gets_no_token(live_server, demo):
 
 
 @pytest.mark.parametrize("case", ["expired", "not-yet-valid", "wrong-issuer", "wrong-client", "tampered",
-                                  "foreign-key", "alg-none", "hs256", "garbage"])
+                                  "foreign-key", "alg-none", "hs256", "garbage", "id-token", "refresh-type",
+                                  "no-type", "wrong-audience", "service-account"])
 def test_bad_tokens_are_refused_with_401_invalid_token(app, client, demo, case):
     if case == "expired":
         token = _signed(app, exp=int(time.time()) - 120, iat=int(time.time()) - 600)
@@ -55,6 +56,16 @@ def test_bad_tokens_are_refused_with_401_invalid_token(app, client, demo, case):
         token = _signed(app, iss="http://evil.example/realms/smartregion")
     elif case == "wrong-client":
         token = _signed(app, azp="another-client")
+    elif case == "id-token":
+        token = _signed(app, typ="ID")
+    elif case == "refresh-type":
+        token = _signed(app, typ="Refresh")
+    elif case == "no-type":
+        token = _signed(app, typ=None)
+    elif case == "wrong-audience":
+        token = _signed(app, aud=["account", "another-api"])
+    elif case == "service-account":
+        token = _signed(app, preferred_username="service-account-smartregion")
     elif case == "tampered":
         header, payload, signature = _signed(app).split(".")
         claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
@@ -91,6 +102,30 @@ def test_bad_tokens_are_refused_with_401_invalid_token(app, client, demo, case):
     assert response.status_code == 401
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+
+
+def test_a_good_hand_made_token_passes_so_each_refusal_above_is_about_its_one_claim(app, client, demo):
+    assert _get(client, _signed(app)).status_code == 200
+
+
+def test_tokens_the_provider_issues_for_other_uses_are_refused(live_server, client, demo):
+    import requests
+
+    token_url = f"{live_server}/realms/smartregion/protocol/openid-connect/token"
+    answer = requests.post(token_url, data={"grant_type": "password", "client_id": "smartregion",
+                                            "username": "segreteria", "password": "segreteria"}, timeout=10).json()
+    assert _get(client, answer["access_token"]).status_code == 200
+    refreshed = _get(client, answer["refresh_token"])  # a refresh token is not an access token
+    assert refreshed.status_code == 401 and "invalid_token" in refreshed.headers["WWW-Authenticate"]
+    robot = requests.post(token_url, data={"grant_type": "client_credentials", "client_id": "smartregion-admin",
+                                           "client_secret": "development-admin-secret"}, timeout=10).json()
+    as_person = _get(client, robot["access_token"])  # the provisioning client is no person
+    assert as_person.status_code == 401
+    # ...while the provider's admin stand-in accepts it, and refuses a person's token.
+    groups = f"{live_server}/admin/realms/smartregion/groups"
+    assert requests.get(groups, headers={"Authorization": f"Bearer {robot['access_token']}"}, timeout=10).ok
+    person = requests.get(groups, headers={"Authorization": f"Bearer {answer['access_token']}"}, timeout=10)
+    assert person.status_code == 401
 
 
 def test_no_token_is_401_with_a_bearer_challenge(client, demo):

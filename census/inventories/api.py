@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Response, current_app, url_for
 from flask.views import MethodView
-from smartregion import auth, idempotency
+from smartregion import auth, idempotency, ratelimit
 from smartregion.api import Blueprint
 from smartregion.db import get_session
 from smartregion.errors import PayloadTooLarge
@@ -67,6 +67,7 @@ def _accepted(slug: str, received: services.Received) -> dict:
 
 
 @blp.route("/tenants/<slug>/inventories")
+@ratelimit.upload
 class Inventories(MethodView):
     @blp.response(200, UploadSchema(many=True))
     @blp.paginate()
@@ -279,6 +280,7 @@ class BroadbandCsv(MethodView):
 
 
 @blp.route("/broadband/imports")
+@ratelimit.upload
 class BroadbandImports(MethodView):
     @blp.arguments(BroadbandImportFormSchema, location="form")
     @blp.arguments(UploadFileSchema, location="files")

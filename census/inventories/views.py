@@ -6,7 +6,7 @@ import functools
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from smartregion import auth
+from smartregion import auth, ratelimit
 from smartregion.db import get_session
 from smartregion.errors import BadRequest
 from smartregion.web import page_language, page_user
@@ -16,7 +16,8 @@ from .api import WRITERS, _store, _streamed
 from .kinds import KINDS
 from .validation import crs_labels
 
-bp = Blueprint("inventory_pages", __name__, template_folder="templates")
+bp = Blueprint("inventory_pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/inventories")
 
 # Beyond this many assets the map draws an even sample: a browser draws a few thousand SVG shapes
 # smoothly, not the hundreds of thousands a regional cadastre can hold. The downloads keep every asset.
@@ -34,6 +35,7 @@ def uploads(slug: str):
 
 
 @bp.post("/tenants/<slug>/inventories")
+@ratelimit.upload
 def upload(slug: str):
     user = page_user()
     tenant = auth.enter_tenant(slug, write=True, roles=WRITERS)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from smartregion import audit, tenancy
-from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from funding.models import OperationalPlan, PlanMunicipality, PlanStatus, Project
 from funding.reference import Domain, FundingSourceKind, Programme, ProjectStatus
-from tenants.models import Organization, OrganizationKind, Tenant
+from funding.services.projects import check_lead_company
+from tenants.models import Organization, Tenant
 
 UNCOVERED = "to_be_found"
 
@@ -29,17 +30,24 @@ def plan_snapshot(plan: OperationalPlan) -> dict:
     }
 
 
-def plans_query(*, series: str | None = None) -> Select:
+def plans_query(*, series: str | None = None, drafts: bool = True) -> Select:
+    """The plans' versions; without ``drafts`` only the approved and superseded ones (what members read)."""
     statement = select(OperationalPlan).order_by(OperationalPlan.series, OperationalPlan.version)
     if series:
         statement = statement.where(OperationalPlan.series == series)
+    if not drafts:
+        statement = statement.where(OperationalPlan.status != PlanStatus.DRAFT)
     return statement
 
 
-def get_plan(session: Session, plan_id: int) -> OperationalPlan:
+def get_plan(session: Session, plan_id: int, *, drafts: bool = True) -> OperationalPlan:
+    """A version of a plan; a draft is refused (403) when ``drafts`` is false: only the secretariat and
+    the auditors read a plan before its approval."""
     plan = session.get(OperationalPlan, plan_id)
     if plan is None:
         raise NotFound(f"Operational plan {plan_id} not found.")
+    if not drafts and plan.status == PlanStatus.DRAFT:
+        raise Forbidden("A draft plan is visible to the secretariat and auditors only.")
     return plan
 
 
@@ -156,12 +164,7 @@ def set_municipality(
         if tenant is None:
             raise NotFound(f"Tenant {slug!r} not found.")
         lead_company_id = lead_company_id or tenant.lead_company_id
-        company = session.get(Organization, lead_company_id)
-        if company is None or company.kind != OrganizationKind.PARTICIPATED_COMPANY:
-            raise Unprocessable(
-                "The lead company must be a participated company.",
-                errors={"lead_company_id": ["Not a participated company."]},
-            )
+        check_lead_company(session, tenant.id, lead_company_id)
         found = set(
             session.scalars(select(Project.id).where(Project.tenant_id == tenant.id, Project.id.in_(project_ids)))
         )

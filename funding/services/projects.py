@@ -91,7 +91,11 @@ def get_project(session: Session, tenant_id: int, project_id: int) -> Project:
     return project
 
 
-def _check_lead_company(session: Session, company_id: int | None) -> None:
+def check_lead_company(session: Session, tenant_id: int, company_id: int | None) -> None:
+    """A project's (or plan's) lead company is a participated company serving the same tenant: another
+    tenant's company is refused (422), as if it did not exist."""
+    from tenants import services as tenants
+
     if company_id is None:
         return
     company = session.get(Organization, company_id)
@@ -99,6 +103,11 @@ def _check_lead_company(session: Session, company_id: int | None) -> None:
         raise Unprocessable(
             "The lead company must be a registered participated company.",
             errors={"lead_company_id": ["Not a participated company."]},
+        )
+    if company_id not in tenants.companies_serving(session, tenant_id):
+        raise Unprocessable(
+            "The lead company must be one of the companies serving this municipality.",
+            errors={"lead_company_id": ["Not a company of this tenant: its lead company or a member utility."]},
         )
 
 
@@ -124,7 +133,7 @@ def create_project(session: Session, tenant_id: int, data: dict, *, actor: str |
     clean = _clean(data)
     tenant = session.get(Tenant, tenant_id)
     lead = data.get("lead_company_id", tenant.lead_company_id)
-    _check_lead_company(session, lead)
+    check_lead_company(session, tenant_id, lead)
     _check_cup(session, tenant_id, None, clean["cup"])
     project = Project(
         tenant_id=tenant_id,
@@ -174,7 +183,7 @@ def update_project(
     clean = _clean(merged)
     _check_cup(session, tenant_id, project.id, clean["cup"])
     if "lead_company_id" in changes:
-        _check_lead_company(session, changes["lead_company_id"])
+        check_lead_company(session, tenant_id, changes["lead_company_id"])
         project.lead_company_id = changes["lead_company_id"]
     plan_total = sum(item.amount_cents for item in project.funding_items)
     if plan_total > clean["total_cost_cents"]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
     Flask,
     abort,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -23,17 +21,16 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from smartregion import auth, tenancy
-from smartregion.db import get_session
+from smartregion import auth, oidc, ratelimit, tenancy
 from smartregion.errors import Forbidden
+from smartregion.security import safe_redirect_target
 from werkzeug.routing import BuildError
 
 bp = Blueprint("web", __name__)
 WEB_DIR = Path(__file__).resolve().parent
 NODE_MODULES = WEB_DIR / "node_modules"
-# The API, the identity provider and the open-data endpoints (catalogue, OGC API, files) work without the page
-# session: harvesters and GIS clients get no cookie.
-SESSIONLESS_PATHS = ("/api/", "/realms/", "/admin/realms/", "/catalog", "/ogcapi", "/open-data/")
+# The API and the identity provider's endpoints work with bearer tokens, not with the page's forms.
+CSRF_EXEMPT_PATHS = ("/api/", "/realms/", "/admin/realms/")
 VENDOR_DIRS = {
     "bootstrap-italia": NODE_MODULES / "bootstrap-italia" / "dist",
     "chart.js": NODE_MODULES / "chart.js" / "dist",
@@ -105,7 +102,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.extensions["smartregion.home_sections"] = []
     app.context_processor(_layout_context)
-    app.before_request(_default_language)
+    app.add_template_filter(width_class)
     app.before_request(_csrf_protect)
 
 
@@ -117,10 +114,13 @@ def home_section(app: Flask, provider) -> None:
     app.extensions["smartregion.home_sections"].append(provider)
 
 
-def _default_language() -> None:
-    # Pages speak Italian until the person picks another language, whatever the browser asks for.
-    if "lang" not in session and not request.path.startswith(SESSIONLESS_PATHS + ("/static/",)):
-        session["lang"] = current_app.config["BABEL_DEFAULT_LOCALE"]
+def width_class(percent) -> str:
+    """The class that sets a bar's width (``sr-w-0`` to ``sr-w-100``): no style attribute under the CSP."""
+    try:
+        value = round(float(percent))
+    except (TypeError, ValueError):
+        value = 0
+    return f"sr-w-{min(100, max(0, value))}"
 
 
 def current_tenant_slug(user: auth.User | None) -> str | None:
@@ -177,20 +177,13 @@ def _csrf_token() -> str:
 
 def _csrf_protect() -> None:
     # Pages post forms with the session cookie; the API uses bearer tokens and is exempt.
-    if request.method in auth.SAFE_METHODS or request.path.startswith(SESSIONLESS_PATHS):
+    if request.method in auth.SAFE_METHODS or request.path.startswith(CSRF_EXEMPT_PATHS):
         return
     if request.headers.get("Authorization"):
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
     if not sent or sent != session.get("csrf"):
         abort(400, description=_("The form expired: reload the page and try again."))
-
-
-def login_user(token_response: dict) -> None:
-    claims = auth.verify_token(token_response["access_token"])
-    session["access_token"] = token_response["access_token"]
-    user = auth.User.from_claims(claims)
-    session["tenant"] = user.tenant_slugs[0] if user.tenant_slugs else None
 
 
 @bp.get("/")
@@ -204,74 +197,34 @@ def home():
     return render_template("home.html", sections=sections, pages=role_pages(user, tenant))
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@bp.get("/login")
+@ratelimit.login
 def login():
-    config = current_app.config
-    if config.get("KEYCLOAK_URL"):
-        return _keycloak_login()
-    error = None
-    if request.method == "POST":
-        from smartregion import devauth
-
-        user = devauth.authenticate(get_session(), request.form.get("username", ""),
-                                    request.form.get("password", ""))
-        if user is None:
-            error = _("Wrong username or password.")
-        else:
-            login_user(devauth.issue_token(user))
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", error=error), (401 if error else 200)
-
-
-def _keycloak_client():
-    from keycloak import KeycloakOpenID
-
-    config = current_app.config
-    return KeycloakOpenID(server_url=config["KEYCLOAK_URL"].rstrip("/") + "/",
-                          realm_name=config["KEYCLOAK_REALM"],
-                          client_id=config["KEYCLOAK_CLIENT_ID"],
-                          client_secret_key=config.get("KEYCLOAK_CLIENT_SECRET"))
-
-
-def _keycloak_login():
-    state = secrets.token_urlsafe(24)
-    session["oidc_state"] = state
-    session["oidc_next"] = _safe_next(request.args.get("next"))
-    redirect_uri = url_for("web.oidc_callback", _external=True)
-    return redirect(_keycloak_client().auth_url(redirect_uri=redirect_uri, scope="openid profile email",
-                                                state=state))
+    """Send the person to the identity provider's login (authorization code with PKCE)."""
+    target = safe_redirect_target(request.args.get("next"), url_for("web.home"))
+    if auth.current_user() is not None:
+        return redirect(target)
+    return oidc.start_login(target, page_language())
 
 
 @bp.get("/login/callback")
+@ratelimit.login
 def oidc_callback():
-    if not request.args.get("state") or request.args.get("state") != session.pop("oidc_state", None):
-        abort(400, description=_("The login attempt expired: try again."))
-    token = _keycloak_client().token(grant_type="authorization_code", code=request.args.get("code", ""),
-                                     redirect_uri=url_for("web.oidc_callback", _external=True))
-    login_user(token)
-    return redirect(session.pop("oidc_next", url_for("web.home")))
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.home")
+    return redirect(safe_redirect_target(oidc.finish_login(), url_for("web.home")))
 
 
 @bp.post("/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    config = current_app.config
-    if config.get("KEYCLOAK_URL"):
-        issuer = current_app.config_obj.issuer
-        query = urlencode({"client_id": config["KEYCLOAK_CLIENT_ID"],
-                           "post_logout_redirect_uri": url_for("web.login", _external=True)})
-        return redirect(f"{issuer}/protocol/openid-connect/logout?{query}")
-    flash(_("You have logged out."), "info")
-    return redirect(url_for("web.login"))
+    return oidc.logout_response(page_language())
+
+
+@bp.get("/logged-out")
+def logged_out():
+    """Where the identity provider sends the browser back after the logout."""
+    oidc.clear_logout_state()
+    if auth.current_user() is not None:
+        return redirect(url_for("web.home"))
+    return render_template("logged_out.html")
 
 
 @bp.post("/language")
@@ -279,7 +232,7 @@ def set_language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_redirect_target(request.form.get("next"), url_for("web.home")))
 
 
 @bp.post("/tenant")
@@ -288,7 +241,7 @@ def switch_tenant():
     slug = request.form.get("tenant")
     if slug and auth.can_see_tenant(user, slug):
         session["tenant"] = slug
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_redirect_target(request.form.get("next"), url_for("web.home")))
 
 
 @bp.get("/static/vendor/<package>/<path:filename>")

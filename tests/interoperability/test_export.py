@@ -6,10 +6,14 @@ import subprocess
 import sys
 
 import pytest
+from smartregion.outbound import Policy
 
 from interoperability import export, ngsild
 from tests.interoperability.broker import BrokerStandIn
 from tests.interoperability.test_api import register_feed, streetlight
+
+# The stand-in broker listens on 127.0.0.1: these pushes allow loopback, as a single-machine installation would.
+LOCAL = Policy(allow_loopback=True)
 
 
 def _entities(count):
@@ -18,7 +22,7 @@ def _entities(count):
 
 def test_push_sends_batches_with_the_tenant_and_ld_json():
     with BrokerStandIn() as broker:
-        result = export.push_to_broker(_entities(250), broker.url, tenant="firenze", batch_size=100)
+        result = export.push_to_broker(_entities(250), broker.url, tenant="firenze", batch_size=100, policy=LOCAL)
     assert (result["sent"], result["batches"], result["refused"]) == (250, 3, [])
     assert [len(json.loads(r["body"])) for r in broker.requests] == [100, 100, 50]
     assert {r["headers"]["NGSILD-Tenant"] for r in broker.requests} == {"firenze"}
@@ -28,7 +32,8 @@ def test_push_sends_batches_with_the_tenant_and_ld_json():
 
 def test_push_retries_a_busy_broker_then_succeeds():
     with BrokerStandIn(fail_first=2) as broker:
-        result = export.push_to_broker(_entities(10), broker.url, tenant="pisa", batch_size=10, backoff_s=0.01)
+        result = export.push_to_broker(_entities(10), broker.url, tenant="pisa", batch_size=10, backoff_s=0.01,
+                                        policy=LOCAL)
     assert (result["sent"], result["attempts"]) == (10, 3)
     assert len(broker.entities) == 10
 
@@ -36,14 +41,14 @@ def test_push_retries_a_busy_broker_then_succeeds():
 def test_push_gives_up_after_the_retries():
     with BrokerStandIn(fail_first=10) as broker:
         with pytest.raises(export.BrokerError, match="failed after 3 attempts"):
-            export.push_to_broker(_entities(3), broker.url, tenant="pisa", retries=2, backoff_s=0.01)
+            export.push_to_broker(_entities(3), broker.url, tenant="pisa", retries=2, backoff_s=0.01, policy=LOCAL)
         assert len(broker.requests) == 3
 
 
 def test_entities_the_broker_refuses_are_reported():
     entities = _entities(2) + [{"id": "not-a-urn", "type": "Streetlight", "@context": []}]
     with BrokerStandIn() as broker:
-        result = export.push_to_broker(entities, broker.url, tenant="pisa")
+        result = export.push_to_broker(entities, broker.url, tenant="pisa", policy=LOCAL)
     assert result["refused"] == [{"entityId": "not-a-urn", "error": {"title": "BadRequestData"}}]
 
 
@@ -51,7 +56,7 @@ def test_unreachable_broker_is_a_clear_error():
     with BrokerStandIn() as broker:
         url = broker.url
     with pytest.raises(export.BrokerError, match="ConnectionError"):
-        export.push_to_broker(_entities(1), url, tenant="pisa", retries=1, backoff_s=0.01)
+        export.push_to_broker(_entities(1), url, tenant="pisa", retries=1, backoff_s=0.01, policy=LOCAL)
 
 
 def test_the_tenants_streetlights_are_accepted_by_the_broker_through_the_cli(demo, as_user):
@@ -96,7 +101,11 @@ def test_push_job_runs_on_a_real_worker(demo, as_user, rq_worker, wait_for_job):
     feed_id = register_feed(utility).json["id"]
     utility.post(f"/api/v1/tenants/firenze/feeds/{feed_id}/entities", json=[streetlight(n) for n in range(3)])
     with BrokerStandIn() as broker:
-        job = utility.post("/api/v1/tenants/firenze/ngsi-ld/push", json={"broker_url": broker.url, "batch_size": 2})
+        registered = as_user("segreteria").post("/api/v1/tenants/firenze/ngsi-ld/brokers",
+                                                json={"name": "Orion-LD di prova", "url": broker.url})
+        assert registered.status_code == 201, registered.json
+        job = utility.post("/api/v1/tenants/firenze/ngsi-ld/push",
+                           json={"broker_id": registered.json["id"], "batch_size": 2})
         assert job.status_code == 202, job.json
         done = wait_for_job(job.json["id"])
     assert done["state"] == "finished", done["error"]

@@ -74,12 +74,33 @@ def test_pushing_to_a_version_past_its_sunset_is_refused(firenze, db):
         actor="test",
     )
     services.publish(db, "TOS-STREETLIGHT", "2.0.0", actor="test")
-    services.deprecate(
-        db, "TOS-STREETLIGHT", "1.0.0", sunset_on=datetime(2020, 1, 1).date(), successor="2.0.0", actor="test"
-    )
+    # Deprecated last year with a sunset at the end of it: the sunset was in the future when it was set.
+    year = datetime.now(UTC).year - 1
+    services.deprecate(db, "TOS-STREETLIGHT", "1.0.0", sunset_on=datetime(year, 12, 31).date(), successor="2.0.0",
+                       actor="test", today=datetime(year, 1, 10).date())
     db.commit()
     with tenancy.tenant_context(firenze.id), pytest.raises(Conflict, match="TOS-STREETLIGHT 2.0.0"):
         services.push_entities(db, firenze.id, feed.id, [streetlight(2)], actor="test")
+    with pytest.raises(Conflict, match="can no longer be withdrawn"):
+        services.withdraw_deprecation(db, "TOS-STREETLIGHT", "1.0.0", actor="test")
+
+
+def test_a_sunset_must_be_in_the_future_and_a_deprecation_can_be_withdrawn_before_it(firenze, db):
+    feed = _feed(db, firenze)
+    today = datetime.now(UTC).date()
+    for past in (today, today - timedelta(days=1), datetime(2020, 1, 1).date()):
+        with pytest.raises(Unprocessable, match="future day") as refused:
+            services.deprecate(db, "TOS-STREETLIGHT", "1.0.0", sunset_on=past, successor=None, actor="test")
+        assert "sunset_on" in refused.value.errors
+    row = services.deprecate(db, "TOS-STREETLIGHT", "1.0.0", sunset_on=today + timedelta(days=30), successor=None,
+                             actor="test")
+    assert row.status == "deprecated"
+    with tenancy.tenant_context(firenze.id):
+        services.push_entities(db, firenze.id, feed.id, [streetlight(2)], actor="test")  # still accepted
+    row = services.withdraw_deprecation(db, "TOS-STREETLIGHT", "1.0.0", actor="test")
+    assert (row.status, row.sunset_on, row.deprecated_at) == ("published", None, None)
+    with pytest.raises(Conflict, match="nothing to withdraw"):
+        services.withdraw_deprecation(db, "TOS-STREETLIGHT", "1.0.0", actor="test")
 
 
 def test_lifecycle_rules(demo, db):

@@ -121,7 +121,7 @@ def test_bad_identifiers_are_refused_with_a_field_map(as_user, db):
 
     malformed = seg.post("/api/v1/organizations", data="{not json", content_type="application/json")
     assert malformed.status_code == 400
-    assert malformed.json["title"] == "Bad Request"
+    assert malformed.json["title"] == "Bad request"
 
     duplicate_slug = seg.post("/api/v1/tenants", json={"slug": "prato", "municipality_id": 1, "lead_company_id": 2})
     assert duplicate_slug.status_code in (409, 422)

@@ -1,0 +1,71 @@
+"""Rate limits on the login, token and upload endpoints, with Flask-Limiter.
+
+Counters live in Redis, shared by every web process; while Redis is down Flask-Limiter counts in the
+process's memory instead (its in-memory fallback), so logins stay limited and pages keep working. A
+refused request gets 429 problem+json with ``Retry-After``. Views opt in with ``login``, ``token``
+or ``upload`` (a function or a MethodView class); the limits come from the configuration.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+KINDS = {"login": "RATELIMIT_LOGIN", "token": "RATELIMIT_TOKEN", "upload": "RATELIMIT_UPLOAD"}
+ATTRIBUTE = "smartregion_rate_limit"
+
+
+def _marker(kind: str, default_methods: list[str] | None = None):
+    def mark(view=None, *, methods: list[str] | None = None):
+        def decorator(target):
+            setattr(target, ATTRIBUTE, (kind, methods or default_methods))
+            return target
+
+        return decorator if view is None else decorator(view)
+
+    return mark
+
+
+login = _marker("login")
+token = _marker("token")
+upload = _marker("upload", ["POST", "PUT", "PATCH"])
+
+
+def _caller() -> str:
+    """Uploads are counted per person (offices share one address behind their NAT), logins per address."""
+    from flask import g
+
+    user = g.get("user")
+    return f"user:{user.username}" if user is not None else f"address:{get_remote_address()}"
+
+
+def _kind_of(view) -> tuple[str, list[str] | None] | None:
+    return getattr(view, ATTRIBUTE, None) or getattr(getattr(view, "view_class", None), ATTRIBUTE, None)
+
+
+def init_app(app: Flask) -> None:
+    """After every module has registered its views: wrap the marked ones with their limit."""
+    config = app.config
+    redis_url = config.get("REDIS_URL")
+    config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    config.setdefault("RATELIMIT_KEY_PREFIX", f"smartregion:{config.get('RQ_QUEUE_PREFIX') or ''}ratelimit")
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    limiter = Limiter(key_func=_caller, app=app)
+    app.extensions["smartregion.limiter"] = limiter
+    for endpoint, view in list(app.view_functions.items()):
+        marked = _kind_of(view)
+        if marked is None:
+            continue
+        kind, methods = marked
+        # Logins and tokens are counted per address whoever asks: the caller is not known yet.
+        key = get_remote_address if kind in ("login", "token") else _caller
+        app.view_functions[endpoint] = limiter.limit(config[KINDS[kind]], key_func=key, methods=methods)(view)
+
+
+def reset(app: Flask) -> None:
+    """Forget every counter (tests, or an administrator after a false alarm)."""
+    app.extensions["smartregion.limiter"].reset()
