@@ -50,6 +50,9 @@ def test_env(tmp_path_factory):
         "RQ_QUEUE_PREFIX": f"test-{name}-",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SMTP_URL": "",
+        # Short enough that a test sees a dead worker's job requeued within seconds.
+        "JOB_HEARTBEAT_SECONDS": "1",
+        "JOB_HEARTBEAT_TIMEOUT": "5",
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
@@ -241,7 +244,7 @@ def rq_worker(app, test_env, live_server):
     """A real RQ worker process on the real Redis, with this session's database."""
     log = Path(test_env["VAR_DIR"]) / "worker.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "smartregion.cli", "worker", "--no-cron"],
+        process = subprocess.Popen([sys.executable, "-m", "smartregion.cli", "worker"],
                                    env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     time.sleep(0.5)
     if process.poll() is not None:
@@ -259,14 +262,15 @@ def wait_for_job(app):
     """Poll the Job table until the job ends; returns the final row as a dict."""
     from smartregion.db import db as database
     from smartregion.jobs import Job
+    from smartregion.tenancy import regional_scope
 
     def wait(job_id: str, timeout: float = 60.0) -> dict:
         deadline = time.monotonic() + timeout
-        with app.app_context():
+        with app.app_context(), regional_scope():
             while time.monotonic() < deadline:
                 with database.new_session() as session:
                     job = session.get(Job, job_id)
-                    if job is not None and job.state in ("finished", "failed"):
+                    if job is not None and job.state in ("finished", "failed", "cancelled"):
                         return {c.key: getattr(job, c.key) for c in Job.__table__.c}
                 time.sleep(0.2)
         raise TimeoutError(f"job {job_id} did not finish in {timeout}s")
