@@ -23,16 +23,17 @@ from .dispatch import (
     worker_connection,
 )
 from .models import ENDED, Job, JobOutcome, JobState
-from .runner import JobCancelled, JobContext, JobFailed, execute, user_error, worker_app
+from .runner import UNEXPECTED_ERROR, JobCancelled, JobContext, JobFailed, execute, user_error, worker_app
 from .scheduler import PERIODIC, Scheduler, periodic, schedules
 from .sweeper import sweep
 
 QUEUES = ("default", "imports", "reports", "periodic")
 
 __all__ = [
-    "ENDED", "PERIODIC", "QUEUES", "Job", "JobCancelled", "JobContext", "JobFailed", "JobOutcome", "JobState",
-    "Scheduler", "dispatch", "dispatch_after_commit", "enqueue", "execute", "periodic", "queue_name",
-    "redis_connection", "rq_queue", "schedules", "sweep", "user_error", "worker_app", "worker_connection",
+    "ENDED", "PERIODIC", "QUEUES", "UNEXPECTED_ERROR", "Job", "JobCancelled", "JobContext", "JobFailed",
+    "JobOutcome", "JobState", "Scheduler", "dispatch", "dispatch_after_commit", "enqueue", "execute", "periodic",
+    "queue_name", "redis_connection", "rq_queue", "schedules", "sweep", "user_error", "worker_app",
+    "worker_connection",
 ]
 
 

@@ -24,7 +24,7 @@ from .models import DURATION_BUCKETS, Job, JobOutcome, JobState
 
 log = logging.getLogger(__name__)
 
-UNEXPECTED = "The job stopped on an unexpected error. It has been logged; the secretariat can retry it."
+UNEXPECTED_ERROR = "The job stopped on an unexpected error. It has been logged; the secretariat can retry it."
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+-]+){2,}/?")
 
 
@@ -41,7 +41,7 @@ def user_error(exc: BaseException) -> str:
     if isinstance(exc, JobFailed | DomainError):
         message = getattr(exc, "detail", None) or str(exc)
         return _PATH.sub(lambda match: match.group(0).rstrip("/").rsplit("/", 1)[-1], message)[:2000]
-    return UNEXPECTED
+    return UNEXPECTED_ERROR
 
 
 @dataclass

@@ -75,6 +75,7 @@ def test_hung_redis_upload_answers_202_at_once_and_the_sweeper_dispatches_it(
 def test_redis_down_upload_and_report_are_kept_and_a_repeated_upload_dispatches_the_stranded_job(
         redis_app, own_redis, own_env, tmp_path, utility_token, token_for, job_row, wait_for_job):
     from smartregion import jobs
+
     from tests.operations.servers import start_process, stop
 
     client = redis_app.test_client()
@@ -115,6 +116,7 @@ def test_redis_down_upload_and_report_are_kept_and_a_repeated_upload_dispatches_
 def test_jobs_lost_by_a_restarted_redis_are_dispatched_again(redis_app, own_redis, own_env, tmp_path, utility_token,
                                                                job_row, wait_for_job):
     from smartregion import jobs
+
     from tests.operations.servers import start_process, stop
 
     client = redis_app.test_client()
