@@ -125,9 +125,23 @@ def run(host: str, port: int, worker: bool) -> None:
     try:
         serve(app, host=host, port=port, threads=8, ident="smartregion")
     finally:
-        for child in children:
-            child.send_signal(signal.SIGTERM)
-            child.wait(timeout=30)
+        _stop_children(children)
+
+
+def _stop_children(children: list[subprocess.Popen], grace: float = 30.0) -> None:
+    """SIGTERM every child at once (a worker finishes its job), then SIGKILL what outlives the grace period."""
+    import time
+
+    for child in children:
+        child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop within %.0fs: killed", " ".join(child.args[2:]), grace)
+            child.kill()
+            child.wait()
 
 
 def _has_tenants(app) -> bool:
