@@ -238,6 +238,13 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+def _load_kernel_commands() -> None:
+    from smartregion import cli_ops
+
+    for command in cli_ops.commands:
+        main.add_command(command)
+
+
 def _load_module_commands() -> None:
     for name in Config().MODULES:
         try:
@@ -252,6 +259,7 @@ def _load_module_commands() -> None:
             main.add_command(command)
 
 
+_load_kernel_commands()
 _load_module_commands()
 
 if __name__ == "__main__":

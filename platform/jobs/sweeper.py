@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 WORKER_DIED = ("The worker running this job stopped (it was killed or its machine restarted); "
                "the job went back to the queue.")
-GAVE_UP = ("The worker running this job stopped {attempts} times, the most allowed: the job was not run again. "
+GAVE_UP = ("The worker running this job stopped as many times as allowed: the job was not run again. "
            "The secretariat can retry it from the jobs console.")
 
 
@@ -57,7 +57,7 @@ def _collect_dead(app: Flask, now: datetime, report: SweepReport, limit: int) ->
         for job_id, attempts in dead:
             if attempts >= max_attempts:
                 side.execute(update(Job).where(Job.id == job_id).values(
-                    state=JobState.FAILED, ended_at=now, error=GAVE_UP.format(attempts=attempts)))
+                    state=JobState.FAILED, ended_at=now, error=GAVE_UP))
                 report.failed.append(job_id)
             else:
                 side.execute(update(Job).where(Job.id == job_id).values(

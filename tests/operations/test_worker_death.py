@@ -44,7 +44,7 @@ def test_a_job_whose_worker_keeps_dying_is_requeued_then_failed_with_a_reason(re
             assert (row["state"], row["attempts"], row["message"]) == ("queued", 1, WORKER_DIED)
     row = job_row(job_id)
     assert (row["state"], row["attempts"]) == ("failed", 2)
-    assert row["error"] == GAVE_UP.format(attempts=2)
+    assert row["error"] == GAVE_UP
     assert row["ended_at"] is not None
 
 
