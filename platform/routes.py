@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import Blueprint as FlaskBlueprint
-from flask import current_app, jsonify
-from smartregion import audit, auth, jobs, tenancy
+from flask import current_app, jsonify, url_for
+from smartregion import audit, auth, data_packages, jobs, tenancy
 from smartregion.api import Blueprint, paginate_query
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, NotFound
@@ -135,6 +135,37 @@ def cancel_job(job_id: str):
     """Cancel a queued job, or stop a running one at its next progress report (secretariat; audited)."""
     auth.enter_regional("secretariat")
     return console.cancel(get_session(), job_id)
+
+
+class DataPackageSchema(ma.Schema):
+    job_id = ma.fields.String()
+    status_url = ma.fields.String(metadata={"description": "Follow the job; once it ends, download_url serves the ZIP"})
+    download_url = ma.fields.String()
+
+
+def _tenant_for_package(slug: str):
+    auth.enter_regional("secretariat")
+    return auth.enter_tenant(slug)
+
+
+@blp.route("/tenants/<slug>/data-packages", methods=["POST"])
+@blp.response(202, DataPackageSchema)
+@blp.documents_errors(404)
+def request_data_package(slug: str):
+    """Prepare, by a job, the tenant's whole data as one ZIP (secretariat; audited)."""
+    tenant = _tenant_for_package(slug)
+    job = data_packages.request(get_session(), tenant.id, slug)
+    return {"job_id": job.id, "status_url": url_for("kernel.get_job", job_id=job.id),
+            "download_url": url_for("kernel.download_data_package", slug=slug, job_id=job.id)}
+
+
+@blp.route("/tenants/<slug>/data-packages/<job_id>")
+@blp.response(200, content_type="application/zip")
+@blp.documents_errors(404, 409)
+def download_data_package(slug: str, job_id: str):
+    """The ZIP of a finished data package (secretariat; each download is audited)."""
+    tenant = _tenant_for_package(slug)
+    return data_packages.download(get_session(), tenant.id, job_id)
 
 
 @blp.route("/audit/verify")

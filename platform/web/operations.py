@@ -8,7 +8,7 @@ from datetime import date
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from smartregion import tenancy
+from smartregion import data_packages, tenancy
 from smartregion.db import get_session
 from smartregion.errors import DomainError, NotFound
 from smartregion.jobs import QUEUES, JobState, console
@@ -122,3 +122,40 @@ def cancel_job(job_id: str):
         return _back()
     flash(_("The job is cancelled."), "success")
     return _back()
+
+
+@bp.get("/tenant-exports")
+def tenant_exports():
+    """The secretariat's tenant data packages: prepare one, follow it, download it."""
+    from tenants.models import Tenant
+
+    page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
+    session = get_session()
+    tenants = session.execute(select(Tenant.id, Tenant.slug, Tenant.name).order_by(Tenant.name)).all()
+    return render_template("operations/tenant_exports.html", tenants=tenants,
+                           slugs={t.id: t.slug for t in tenants}, packages=data_packages.packages(session))
+
+
+@bp.post("/tenant-exports")
+def request_tenant_export():
+    from tenants.models import Tenant
+
+    page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
+    session = get_session()
+    slug = request.form.get("tenant", "")
+    tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    if tenant_id is None:
+        raise NotFound(_("Tenant %(slug)s not found.", slug=slug))
+    data_packages.request(session, tenant_id, slug)
+    flash(_("The data package of %(slug)s is being prepared.", slug=slug), "success")
+    return redirect(url_for("operations_pages.tenant_exports"))
+
+
+@bp.get("/tenant-exports/<job_id>/download")
+def download_tenant_export(job_id: str):
+    page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
+    session = get_session()
+    job = session.get(data_packages.jobs.Job, job_id)
+    if job is None or job.tenant_id is None:
+        raise NotFound(_("Data package not found."))
+    return data_packages.download(session, job.tenant_id, job_id)
