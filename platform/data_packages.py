@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, send_file
 from smartregion import audit, jobs
 from smartregion.errors import Conflict, NotFound
 from smartregion.storage import storage
@@ -38,7 +38,7 @@ def download(session: Session, tenant_id: int, job_id: str) -> Response:
     result = job.result
     audit.record(session, action="tenant.data_package.download", entity_type="tenant", entity_id=tenant_id,
                  tenant_id=tenant_id, after={"job_id": job.id, "sha256": result["sha256"]})
-    stream = storage().open(result["sha256"])
-    return Response(stream, mimetype="application/zip", direct_passthrough=True, headers={
-        "Content-Disposition": f'attachment; filename="{result["filename"]}"',
-        "Content-Length": str(result["size"]), "Digest": f"sha-256={result['sha256']}"})
+    response = send_file(storage().path(result["sha256"]), mimetype="application/zip", as_attachment=True,
+                         download_name=result["filename"], conditional=False, etag=False)
+    response.headers["Digest"] = f"sha-256={result['sha256']}"
+    return response
