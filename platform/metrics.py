@@ -129,7 +129,7 @@ class OperationsCollector:
         for row in outcomes:
             labels = [row.queue, row.func, row.outcome]
             runs.add_metric(labels, row.count)
-            buckets = [(str(bound), count) for bound, count in zip(DURATION_BUCKETS, row.buckets, strict=True)]
+            buckets = [(str(float(bound)), count) for bound, count in zip(DURATION_BUCKETS, row.buckets, strict=True)]
             seconds.add_metric(labels, buckets + [("+Inf", row.count)], row.seconds_sum)
         yield runs
         yield seconds
