@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-export DATABASE_URL_TEST ?= postgresql://postgres@127.0.0.1:5432/postgres
-export REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test install assets services lint bench clean
 
@@ -28,9 +26,10 @@ run: install
 services:
 	@bash scripts/ensure-services.sh
 
+# The tests use DATABASE_URL / REDIS_URL when set, else the servers on 127.0.0.1:5432 / :6379 (started
+# here when installed), else the embedded PostgreSQL and Redis that `make run` uses (tests/services.py).
 test: install services
-	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
-	  $(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

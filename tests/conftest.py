@@ -16,9 +16,15 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests import services
+
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+ADMIN_URL, ADMIN_SOURCE = services.database_url()
+REDIS_URL, REDIS_SOURCE = services.redis_url()
+
+
+def pytest_report_header(config):
+    return f"services: PostgreSQL from {ADMIN_SOURCE}, Redis from {REDIS_SOURCE}"
 
 
 def _free_port() -> int:
