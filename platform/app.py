@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
-from smartregion import auth, errors, logs, metrics, storage
+from smartregion import auth, errors, logs, memory, metrics, storage
 from smartregion.api import api
 from smartregion.config import Config
 from smartregion.db import db
@@ -43,6 +43,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     # First, so that every later hook (and its errors) has the request id and is timed.
     logs.init_app(app)
     metrics.init_app(app)
+    memory.init_app(app)
     app.before_request(_enter_request_context)
     app.teardown_request(_leave_request_context)
     db.init_app(app)

@@ -98,9 +98,11 @@ def main() -> None:
               help="Start an RQ worker and the scheduler beside the web server.")
 def run(host: str, port: int, worker: bool) -> None:
     """Start everything: databases (embedded if none configured), migrations, demo, web, worker, scheduler."""
+    from smartregion import memory
     from smartregion.app import create_app
     from waitress import serve
 
+    memory.limit_arenas()
     config = Config()
     # Stop cleanly on SIGTERM too, so that the embedded servers are shut down by their exit hooks.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
