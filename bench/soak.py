@@ -7,9 +7,10 @@ local one) and the Redis of REDIS_URL with its own queue prefix. A mixed cycle i
 threads: a municipality officer's and the secretariat's pages through the login form, API reads with a bearer
 token, and a new inventory upload (a lighting CSV or XLSX, as utilities export them) every third cycle.
 
-RSS rises while an upload is parsed and falls back after it; what memory keeps is the floor. The baseline is
-the floor of the first half of the run, and the figure to watch is how much the floor of the second half
-is above it (near zero when nothing grows without bound). The last line printed is one JSON object.
+RSS rises while an upload is parsed and falls back after it; what memory keeps is the floor. After the
+warm-up (the first fifth of the run) the floor of the earlier half is the baseline, and the figure to
+watch is how much the floor of the later half is above it (near zero when nothing grows without bound).
+The last line printed is one JSON object.
 
     .venv/bin/python bench/soak.py [--seconds 300] [--clients 4] [--sample 15] [--rows 400]
 """
@@ -180,18 +181,19 @@ def main() -> None:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    # Memory that was only borrowed for an upload goes back down; what stays is the floor of each half.
-    first = [s[2] for s in samples if s[0] < args.seconds / 2]
-    second = [s[2] for s in samples if s[0] >= args.seconds / 2]
-    warm = samples[max(0, len(samples) // 5 - 1)]
+    # Memory only borrowed for an upload goes back down; what stays is the floor. After the warm-up (the first
+    # fifth), the floor of the earlier half is the baseline for the floor of the later half.
+    steady = [s for s in samples if s[0] >= args.seconds / 5]
+    middle = args.seconds / 5 + (args.seconds - args.seconds / 5) / 2
+    earlier = min(s[2] for s in steady if s[0] < middle)
+    later = min(s[2] for s in steady if s[0] >= middle)
     print(json.dumps({
         "bench": "soak", "seconds": args.seconds, "clients": args.clients, "rows_per_upload": args.rows,
         "requests": counts["requests"], "uploads": counts["uploads"], "errors_5xx": counts["errors"],
-        "rss_warm_mb": round(warm[2], 1), "rss_floor_first_half_mb": round(min(first), 1),
-        "rss_floor_second_half_mb": round(min(second), 1), "rss_end_mb": round(samples[-1][2], 1),
-        "rss_peak_mb": round(max(s[2] for s in samples), 1),
-        "floor_growth_mb": round(min(second) - min(first), 1),
-        "baseline": "rss_floor_first_half_mb, the same process earlier in the same run"}))
+        "rss_warm_mb": round(steady[0][2], 1), "rss_floor_earlier_mb": round(earlier, 1),
+        "rss_floor_later_mb": round(later, 1), "rss_end_mb": round(samples[-1][2], 1),
+        "rss_peak_mb": round(max(s[2] for s in samples), 1), "floor_growth_mb": round(later - earlier, 1),
+        "baseline": "rss_floor_earlier_mb: the same process earlier in the same run, after the warm-up"}))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ def test_a_job_whose_worker_keeps_dying_is_requeued_then_failed_with_a_reason(re
     from smartregion.jobs.sweeper import GAVE_UP, WORKER_DIED
 
     redis_app.config["JOB_MAX_ATTEMPTS"] = 2
+    redis_app.config["JOB_HEARTBEAT_TIMEOUT"] = 3  # the workers beat every second (JOB_HEARTBEAT_SECONDS)
     job_id = _enqueue(redis_app, "tests.operations.sample_jobs.linger", seconds=120)
     for attempt in (1, 2):
         worker = start_process("worker", own_env, tmp_path / "worker.log")
