@@ -54,10 +54,13 @@ def redis_connection(app: Flask | None = None) -> Redis:
 
 
 def worker_connection(app: Flask) -> Redis:
-    """The RQ worker's own client: it blocks on the queues for minutes, so no read timeout."""
+    """The RQ worker's own client: it blocks on the queues for minutes, so no read timeout.
+
+    No health-check interval either: with it, redis-py's pub/sub waits without a timeout for the answers
+    to its health checks, and a worker told to stop could hang there when unsubscribing.
+    """
     timeout = float(app.config["REDIS_SOCKET_TIMEOUT"])
-    return Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=max(timeout, 3.0),
-                          health_check_interval=30)
+    return Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=max(timeout, 3.0))
 
 
 def queue_name(name: str, app: Flask | None = None) -> str:

@@ -66,7 +66,7 @@ def test_the_secretariat_exports_one_tenants_whole_data(as_user, page_client, rq
     assert json.loads(archive.read("tenant.json"))["tenant"]["slug"] == "firenze"
 
     page = page_client("segreteria").get("/tenant-exports").get_data(as_text=True)
-    assert "Pacchetti dati degli enti" in page and job["result"]["filename"] in page
+    assert "Pacchetti dati dei comuni" in page and job["result"]["filename"] in page
     assert page_client("firenze-comune").get("/tenant-exports").status_code == 403
     with db.begin():
         actions = db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("tenant.data_package.%"))
