@@ -83,8 +83,7 @@ def job_filters(args: dict) -> console.JobFilters:
     slug = args.get("tenant")
     if user.is_regional:
         tenancy.set_regional(True)
-        tenant_id = auth.enter_tenant(slug).id if slug else None
-        tenancy.set_regional(True)
+        tenant_id = auth.enter_tenant(slug).id if slug else None  # the scope stays regional
     else:
         if slug is None:
             if len(user.tenant_slugs) != 1:
