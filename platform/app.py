@@ -7,11 +7,11 @@ import logging
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
-from smartregion import auth, errors, inputs, oidc, ratelimit, security, sessions, storage
+from smartregion import auth, errors, inputs, logs, memory, metrics, oidc, ratelimit, security, sessions, storage
 from smartregion.api import api
 from smartregion.config import Config
 from smartregion.db import db
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 log = logging.getLogger(__name__)
 babel = Babel()
@@ -42,10 +42,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config.from_mapping(config.as_dict())
     app.config_obj = config
     app.json.sort_keys = False
+    # First, so that every later hook (and its errors) has the request id and is timed.
+    logs.init_app(app)
+    metrics.init_app(app)
+    memory.init_app(app)
     inputs.install_converters(app)
     security.init_app(app)
     sessions.init_app(app)
-
     app.before_request(_enter_request_context)
     app.teardown_request(_leave_request_context)
     db.init_app(app)
@@ -120,4 +123,10 @@ def _end_transaction(response):
         session.rollback()
         log.info("conflict on commit: %s", exc.orig)
         return errors.problem(409, "Conflict", "The change conflicts with existing data.")
+    except OperationalError as exc:
+        # The database went away before the commit: nothing was kept, and the client is told to retry.
+        log.warning("database unavailable at commit: %s", exc)
+        session.rollback()
+        return errors.render(503, "Service unavailable", "The database is not reachable right now; retry in a "
+                             "moment.", headers={"Retry-After": "5"})
     return response

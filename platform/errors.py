@@ -7,7 +7,7 @@ import logging
 import psycopg
 from flask import Flask, Response, json, render_template, request
 from smartregion.tenancy import NoTenantContext
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,14 @@ def init_app(app: Flask) -> None:
     def _data(error: Exception):
         # PostgreSQL refused a value (an identifier beyond BIGINT, say): the request is at fault.
         return render(400, "Bad request", "A value in the request is out of range or of the wrong type.")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(psycopg.OperationalError)
+    def _database_unavailable(error: Exception):
+        # The database went away (restarted, failed over): the pool reconnects; the client may retry.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        return render(503, "Service unavailable", "The database is not reachable right now; retry in a moment.",
+                      headers={"Retry-After": "5"})
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

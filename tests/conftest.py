@@ -17,9 +17,15 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests import services
+
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+ADMIN_URL, ADMIN_SOURCE = services.database_url()
+REDIS_URL, REDIS_SOURCE = services.redis_url()
+
+
+def pytest_report_header(config):
+    return f"services: PostgreSQL from {ADMIN_SOURCE}, Redis from {REDIS_SOURCE}"
 
 
 def _free_port() -> int:
@@ -58,6 +64,9 @@ def test_env(tmp_path_factory):
         # The stand-in servers (context broker, mail) listen on 127.0.0.1: the allowance is on here, and
         # the refusal is tested with a strict policy.
         "OUTBOUND_ALLOW_LOOPBACK": "true",
+        # Short enough that a test sees a dead worker's job requeued within seconds.
+        "JOB_HEARTBEAT_SECONDS": "1",
+        "JOB_HEARTBEAT_TIMEOUT": "5",
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
@@ -272,7 +281,7 @@ def rq_worker(app, test_env, live_server):
     """A real RQ worker process on the real Redis, with this session's database."""
     log = Path(test_env["VAR_DIR"]) / "worker.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "smartregion.cli", "worker", "--no-cron"],
+        process = subprocess.Popen([sys.executable, "-m", "smartregion.cli", "worker"],
                                    env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     time.sleep(0.5)
     if process.poll() is not None:
@@ -290,14 +299,15 @@ def wait_for_job(app):
     """Poll the Job table until the job ends; returns the final row as a dict."""
     from smartregion.db import db as database
     from smartregion.jobs import Job
+    from smartregion.tenancy import regional_scope
 
     def wait(job_id: str, timeout: float = 60.0) -> dict:
         deadline = time.monotonic() + timeout
-        with app.app_context():
+        with app.app_context(), regional_scope():
             while time.monotonic() < deadline:
                 with database.new_session() as session:
                     job = session.get(Job, job_id)
-                    if job is not None and job.state in ("finished", "failed"):
+                    if job is not None and job.state in ("finished", "failed", "cancelled"):
                         return {c.key: getattr(job, c.key) for c in Job.__table__.c}
                 time.sleep(0.2)
         raise TimeoutError(f"job {job_id} did not finish in {timeout}s")

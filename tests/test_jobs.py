@@ -52,8 +52,9 @@ def test_accepting_a_tenant_provisions_its_group_through_a_real_worker(as_user, 
     # Idempotent: running the provisioning again creates nothing new.
     from smartregion.db import get_session
     from smartregion.jobs import enqueue
+    from smartregion.tenancy import regional_scope
 
-    with seg.client.application.test_request_context():
+    with seg.client.application.test_request_context(), regional_scope():
         session = get_session()
         again = enqueue(session, "default", "tenants.jobs.provision_group", slug="collesalvetti")
         session.commit()
@@ -68,8 +69,9 @@ def test_accepting_a_tenant_provisions_its_group_through_a_real_worker(as_user, 
 def test_a_failing_job_records_its_error(app, rq_worker, wait_for_job, demo):
     from smartregion.db import get_session
     from smartregion.jobs import enqueue
+    from smartregion.tenancy import regional_scope
 
-    with app.test_request_context():
+    with app.test_request_context(), regional_scope():
         session = get_session()
         job = enqueue(session, "default", "tenants.jobs.provision_group", slug="Not A Valid/Group")
         session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from smartregion.jobs import JobFailed
 from smartregion.storage import storage
 
 from . import services
@@ -12,8 +13,9 @@ from .readers import FileProblem
 log = logging.getLogger(__name__)
 
 
-class InventoryFileError(RuntimeError):
-    """The uploaded file cannot be read to the end; the upload keeps what was imported before."""
+class InventoryFileError(JobFailed):
+    """The uploaded file cannot be read to the end; the upload keeps what was imported before (the message
+    is shown to the people following the job)."""
 
 
 def import_upload(ctx, *, upload_id: int) -> dict:

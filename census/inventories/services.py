@@ -112,6 +112,8 @@ def receive_upload(session: Session, tenant_id: int, *, kind: str, filename: str
     existing = session.scalar(select(InventoryUpload).where(
         InventoryUpload.tenant_id == tenant_id, InventoryUpload.kind == kind, InventoryUpload.sha256 == sha256))
     if existing is not None:
+        # The first upload's import may be stranded (Redis was away when it was sent): send it again.
+        jobs.redispatch_if_stranded(session, existing.job_id)
         return Received(existing, True)
     try:
         plan = prepare(path, get_kind(kind), filename=filename, form_epsg=form_epsg)

@@ -60,12 +60,17 @@ ROLE_PAGES = {
          _l("The plan of the projects to fund, its versions and approval.")),
         ("publication_pages.open_datasets", _l("Open data"),
          _l("What is published in the catalogue and the OGC API, and who harvests it.")),
+        ("operations_pages.jobs_page", _l("Background jobs"),
+         _l("Imports, reports and periodic work; retry what failed.")),
+        ("operations_pages.tenant_exports", _l("Tenant data packages"),
+         _l("Everything a municipality's tenant holds, as one archive.")),
     ],
     "municipality": [
         ("census_pages.tenant_submissions", _l("Census forms"), _l("Your surveys, drafts and submissions.")),
         ("funding_pages.project_list", _l("Projects"), _l("Your smart-city projects and their funding.")),
         ("interoperability_pages.feeds", _l("Data feeds"), _l("The feeds registered and their conformance.")),
         ("tenant_pages.tenants", _l("Tenant"), _l("Your municipality and its lead company.")),
+        ("operations_pages.jobs_page", _l("Background jobs"), _l("Your imports and reports, and how they went.")),
     ],
     "utility": [
         ("inventory_pages.uploads", _l("Inventories"),
@@ -73,6 +78,7 @@ ROLE_PAGES = {
         ("interoperability_pages.feeds", _l("Data feeds"),
          _l("The feeds registered and their conformance.")),
         ("tenant_pages.tenants", _l("Tenant"), _l("Your municipality and its lead company.")),
+        ("operations_pages.jobs_page", _l("Background jobs"), _l("Your imports and reports, and how they went.")),
     ],
     "auditor": [
         ("protocol_pages.protocols_page", _l("Protocol timeline"), _l("Milestones and who is late.")),
@@ -85,6 +91,7 @@ ROLE_PAGES = {
         ("publication_pages.open_datasets", _l("Open data"),
          _l("What is published in the catalogue and the OGC API, and who harvests it.")),
         ("tenant_pages.tenants", _l("Tenants"), _l("Municipalities, their status and lead companies.")),
+        ("operations_pages.jobs_page", _l("Background jobs"), _l("Imports, reports and periodic work.")),
     ],
 }
 
@@ -99,7 +106,10 @@ ERROR_TITLES = (
 
 
 def init_app(app: Flask) -> None:
+    from . import operations
+
     app.register_blueprint(bp)
+    app.register_blueprint(operations.bp)
     app.extensions["smartregion.home_sections"] = []
     app.context_processor(_layout_context)
     app.add_template_filter(width_class)

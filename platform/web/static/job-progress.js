@@ -1,8 +1,9 @@
 /* Background jobs on a page: every element with a data-job-url follows GET /api/v1/jobs/<id>, moves
    its progress bar, and reloads the page when the job ends so that the result is shown. An element
-   whose data-state is already finished or failed, or whose bar already reads 100, is left alone. */
+   whose data-state is already finished, failed or cancelled, or whose bar already reads 100, is left alone. */
 (function () {
   "use strict";
+  var ENDED = ["finished", "failed", "cancelled"];
 
   function follow(box) {
     var meter = box.getAttribute("role") === "progressbar" ? box : box.querySelector("[role=progressbar]");
@@ -15,7 +16,7 @@
           bar.style.width = percent + "%";
           bar.textContent = percent + "%";
           meter.setAttribute("aria-valuenow", percent);
-          if (job.state === "finished" || job.state === "failed") { window.location.reload(); }
+          if (ENDED.indexOf(job.state) >= 0) { window.location.reload(); }
           else { window.setTimeout(poll, 1000); }
         })
         .catch(function () { window.setTimeout(poll, 3000); });
@@ -26,7 +27,7 @@
   document.querySelectorAll("[data-job-url]").forEach(function (box) {
     var state = box.dataset.state;
     var meter = box.getAttribute("role") === "progressbar" ? box : box.querySelector("[role=progressbar]");
-    if (!box.dataset.jobUrl || !meter || state === "finished" || state === "failed") { return; }
+    if (!box.dataset.jobUrl || !meter || ENDED.indexOf(state) >= 0) { return; }
     if (meter.getAttribute("aria-valuenow") === "100") { return; }
     follow(box);
   });

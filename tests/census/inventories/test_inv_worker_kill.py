@@ -46,7 +46,7 @@ def _inventory() -> tuple[bytes, int, int]:
 
 def _start_worker(env: dict, log: Path) -> subprocess.Popen:
     with log.open("ab") as handle:
-        return subprocess.Popen([sys.executable, "-m", "smartregion.cli", "worker", "--no-cron"], env=env, cwd=ROOT,
+        return subprocess.Popen([sys.executable, "-m", "smartregion.cli", "worker"], env=env, cwd=ROOT,
                                 stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -89,7 +89,6 @@ def _counts(db, upload_id: int) -> tuple[int, int]:
 def test_sigkilled_worker_leaves_whole_batches_and_the_retry_ends_exact(live_server, token_for, app, test_env,
                                                                         wait_for_job, db, tmp_path):
     from smartregion import jobs
-    from smartregion.db import db as database
 
     data, good, rejected = _inventory()
     prefix = f"{test_env['RQ_QUEUE_PREFIX']}kill-"
@@ -131,10 +130,12 @@ def test_sigkilled_worker_leaves_whole_batches_and_the_retry_ends_exact(live_ser
         assert assets + rejected_rows == killed.batches_done * BATCH_ROWS
         assert _job_state(app, job_id) == jobs.JobState.STARTED
 
-        with app.app_context(), database.new_session() as session:
-            jobs.retry(session, job_id)
-            session.commit()
+        # The sweeper sees the dead worker's heartbeat go stale and returns the job to the queue.
         worker = _start_worker(env, log)
+        deadline = time.monotonic() + 30
+        while job_id not in jobs.sweep(app).requeued:
+            assert time.monotonic() < deadline, "the sweeper did not requeue the dead worker's job"
+            time.sleep(0.5)
         job = wait_for_job(job_id, timeout=300)
         assert job["state"] == "finished", (job, log.read_text()[-3000:])
         result = job["result"]
@@ -150,8 +151,9 @@ def test_sigkilled_worker_leaves_whole_batches_and_the_retry_ends_exact(live_ser
 
 
 def _job_state(app, job_id: str) -> str:
+    from smartregion import tenancy
     from smartregion.db import db as database
     from smartregion.jobs import Job
 
-    with app.app_context(), database.new_session() as session:
+    with app.app_context(), tenancy.regional_scope(), database.new_session() as session:
         return session.get(Job, job_id).state
