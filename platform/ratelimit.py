@@ -44,11 +44,21 @@ def _kind_of(view) -> tuple[str, list[str] | None] | None:
     return getattr(view, ATTRIBUTE, None) or getattr(getattr(view, "view_class", None), ATTRIBUTE, None)
 
 
+def _storage_uri(redis_url: str | None) -> str:
+    """The limits library names a Redis socket ``redis+unix://`` where redis-py says ``unix://`` (the
+    embedded Redis of ``make run`` listens on a socket)."""
+    if not redis_url:
+        return "memory://"
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url
+
+
 def init_app(app: Flask) -> None:
     """After every module has registered its views: wrap the marked ones with their limit."""
     config = app.config
     redis_url = config.get("REDIS_URL")
-    config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    config.setdefault("RATELIMIT_STORAGE_URI", _storage_uri(redis_url))
     config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
     config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
