@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from select import select as select_sockets
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from smartregion import tenancy
-from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func, select
+from smartregion.scoped_connection import ScopedConnection, scope_commands
+from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -74,7 +77,9 @@ class Database:
             username=app.config["APP_DATABASE_USER"],
             password=app.config.get("APP_DATABASE_PASSWORD") or owner_url.password,
         )
-        engine = create_engine(app_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        engine = application_engine(app_url, pool_size=app.config["DATABASE_POOL_SIZE"],
+                                    max_overflow=app.config["DATABASE_POOL_OVERFLOW"],
+                                    pool_recycle=app.config["DATABASE_POOL_RECYCLE_SECONDS"])
         app.extensions["smartregion.db"] = _Bound(engine, owner_url)
         app.teardown_appcontext(self._close_session)
 
@@ -111,9 +116,42 @@ def get_session() -> Session:
     return db.session()
 
 
+def application_engine(url: str | URL, **pool) -> Engine:
+    """An engine whose connections send each transaction's BEGIN and tenant scope with its first statement.
+
+    No pre-ping on checkout (a round trip per request): a connection the server has closed is noticed
+    on its socket when it is checked out and replaced, and old ones are recycled.
+    """
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"), pool_pre_ping=False, **pool)
+    event.listen(engine, "do_connect", _connect_scoped)
+    event.listen(engine, "connect", _detect_citus)
+    event.listen(engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
 def owner_engine(url: str | URL) -> Engine:
     """An engine connected as the schema owner: migrations and administrative commands only."""
     return create_engine(make_url(url).set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+
+
+def _connect_scoped(dialect, conn_rec, cargs, cparams):
+    return ScopedConnection.connect(*cargs, **cparams)
+
+
+def _detect_citus(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, ScopedConnection):
+        dbapi_connection.detect_citus()
+
+
+def _refuse_closed_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    # An idle connection has nothing to read: a readable socket means the server ended the session
+    # (restart, terminate, idle timeout) and left its goodbye or EOF there. Checked without a round trip;
+    # the pool then retries with a new connection.
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select_sockets([dbapi_connection.pgconn.socket], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 def scope_settings() -> tuple[str, str]:
@@ -122,10 +160,16 @@ def scope_settings() -> tuple[str, str]:
 
 
 def apply_scope(connection_or_session: Any) -> None:
-    tenant, scope = scope_settings()
-    connection_or_session.execute(
-        select(func.set_config("app.tenant_id", tenant, True), func.set_config("app.scope", scope, True))
-    )
+    """Send the current tenant scope with the next statement of this transaction."""
+    connection = connection_or_session
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, ScopedConnection):
+        dbapi_connection.set_scope(*scope_settings(), pending=True)
+    else:  # an engine of another kind (the owner's): say it now
+        for command in scope_commands(*scope_settings(), citus=False):
+            connection.exec_driver_sql(command.decode())
 
 
 def refresh_scope_of_open_session() -> None:
@@ -138,7 +182,7 @@ def refresh_scope_of_open_session() -> None:
 
 @event.listens_for(Session, "after_begin")
 def _set_scope_on_begin(session: Session, transaction, connection) -> None:
-    # SET LOCAL semantics (is_local=true): safe behind a transaction pooler.
+    # SET LOCAL semantics: the scope ends with the transaction, safe behind a transaction pooler.
     apply_scope(connection)
 
 

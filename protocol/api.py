@@ -7,7 +7,7 @@ from datetime import date
 from flask import Response
 from flask.views import MethodView
 from smartregion import auth, jobs, tenancy
-from smartregion.api import Blueprint, paginate_query
+from smartregion.api import Blueprint, paginate
 from smartregion.audit import current_actor
 from smartregion.db import get_session
 from smartregion.errors import Forbidden, NotFound, Unprocessable
@@ -22,11 +22,6 @@ blp = Blueprint("protocol", __name__, url_prefix="/api/v1",
                 description="The protocol: timeline, milestones, adhesions, monitoring, notices, audit log")
 
 
-def _page(statement, pagination_parameters):
-    rows, total = paginate_query(get_session(), statement, pagination_parameters.page,
-                                 pagination_parameters.page_size)
-    pagination_parameters.item_count = total
-    return rows
 
 
 def _reader() -> auth.User:
@@ -63,7 +58,7 @@ class Protocols(MethodView):
     def get(self, pagination_parameters):
         """Protocols, newest first (a renewal or another region's protocol may sit beside the first)."""
         _reader()
-        return _page(protocols.protocols_query(), pagination_parameters)
+        return paginate(protocols.protocols_query(), pagination_parameters)
 
     @blp.arguments(schemas.ProtocolSchema)
     @blp.response(201, schemas.ProtocolSchema)
@@ -182,7 +177,7 @@ class Adhesions(MethodView):
         """Adhesion requests with each signatory's decision; refusals and withdrawals keep their reasons."""
         _reader()
         protocols.get_protocol(get_session(), protocol_id)
-        return _page(adhesions.requests_query(protocol_id, status=query.get("status")), pagination_parameters)
+        return paginate(adhesions.requests_query(protocol_id, status=query.get("status")), pagination_parameters)
 
     @blp.arguments(schemas.AdhesionSchema)
     @blp.response(201, schemas.AdhesionSchema)
@@ -260,7 +255,7 @@ class MonitoringReports(MethodView):
             if slug is None or not _visible(user, slug):
                 raise NotFound("Members read the reports of their own tenant: give ?tenant=<slug>.")
         statement = monitoring.reports_query(protocol_id, tenant_id=_tenant_id(slug), regional=query["regional"])
-        return _page(statement, pagination_parameters)
+        return paginate(statement, pagination_parameters)
 
     @blp.arguments(schemas.IssueReportsSchema)
     @blp.response(202, schemas.ReportJobSchema)
@@ -314,7 +309,7 @@ def list_notices(query, pagination_parameters):
         secretariat = False
     statement = notices.notices_query(tenant_ids=tenant_ids, secretariat=secretariat,
                                       protocol_id=query.get("protocol_id"), unread_only=query["unread"])
-    return _page(statement, pagination_parameters)
+    return paginate(statement, pagination_parameters)
 
 
 @blp.route("/notices/<int:notice_id>/read", methods=["POST"])
@@ -367,7 +362,7 @@ def _audit_filters(query: dict) -> dict:
 def audit_events(query, pagination_parameters):
     """The audit log, newest first, filtered by tenant, actor, entity, action prefix and period."""
     auth.enter_regional()
-    return _page(auditlog.events_query(get_session(), **_audit_filters(query)), pagination_parameters)
+    return paginate(auditlog.events_query(get_session(), **_audit_filters(query)), pagination_parameters)
 
 
 @blp.route("/audit/events.csv")

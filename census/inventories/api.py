@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 from smartregion import auth, idempotency
-from smartregion.api import Blueprint
+from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.errors import PayloadTooLarge
 from smartregion.storage import storage
@@ -73,13 +73,8 @@ class Inventories(MethodView):
     @blp.documents_errors(404)
     def get(self, slug, pagination_parameters):
         """The tenant's inventory uploads, newest first."""
-        from smartregion.api import paginate_query
-
         tenant = auth.enter_tenant(slug)
-        rows, total = paginate_query(get_session(), services.uploads_query(tenant.id),
-                                     pagination_parameters.page, pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return rows
+        return paginate(services.uploads_query(tenant.id), pagination_parameters)
 
     @blp.arguments(UploadFormSchema, location="form")
     @blp.arguments(UploadFileSchema, location="files")
