@@ -65,6 +65,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
             continue
         module.init_app(app, api)
 
+    from smartregion import jobs
+
+    jobs.periodic("smartregion.audit.anchor_job", cron="*/10 * * * *",
+                  description="Anchor every tenant's audit chain in the region's chain")
+
     # Registered last so that it replaces flask-smorest's own handlers.
     errors.init_app(app)
     app.after_request(_end_transaction)

@@ -172,6 +172,21 @@ def apply_scope(connection_or_session: Any) -> None:
             connection.exec_driver_sql(command.decode())
 
 
+def owe_on_citus(session: Session, command: str) -> None:
+    """Send a ``SET LOCAL`` for Citus with the transaction's next statement; nothing on plain PostgreSQL.
+
+    Such settings must come before the transaction's first multi-shard access, so callers say them first.
+    """
+    dbapi_connection = session.connection().connection.dbapi_connection
+    if isinstance(dbapi_connection, ScopedConnection) and dbapi_connection.citus:
+        dbapi_connection.owe(command.encode())
+
+
+def uses_citus(session: Session) -> bool:
+    dbapi_connection = session.connection().connection.dbapi_connection
+    return isinstance(dbapi_connection, ScopedConnection) and dbapi_connection.citus
+
+
 def refresh_scope_of_open_session() -> None:
     if not has_app_context():
         return

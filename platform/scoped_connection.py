@@ -87,6 +87,7 @@ class ScopedConnection(psycopg.Connection):
         connection.server_cursor_factory = ScopedServerCursor
         connection.scope = None
         connection.scope_pending = False
+        connection.owed = []
         return connection
 
     def detect_citus(self) -> None:
@@ -100,6 +101,10 @@ class ScopedConnection(psycopg.Connection):
         self.scope = (tenant_id, scope)
         self.scope_pending = self.scope_pending or pending
 
+    def owe(self, command: bytes) -> None:
+        """A ``SET LOCAL`` of this transaction, sent with its next statement."""
+        self.owed.append(command)
+
     def owed_commands(self) -> list[bytes]:
         """What must precede the next statement: BEGIN when no transaction is open, the scope when new."""
         commands = []
@@ -108,7 +113,8 @@ class ScopedConnection(psycopg.Connection):
             commands.append(b"BEGIN")
         if self.scope is not None and (opening or self.scope_pending):
             commands += scope_commands(*self.scope, citus=self.citus)
-        self.scope_pending = False
+        commands += self.owed
+        self.scope_pending, self.owed = False, []
         return commands
 
     def settle(self) -> None:
@@ -119,9 +125,9 @@ class ScopedConnection(psycopg.Connection):
                 _send(self, commands)
 
     def commit(self) -> None:
-        self.scope, self.scope_pending = None, False
+        self.scope, self.scope_pending, self.owed = None, False, []
         super().commit()
 
     def rollback(self) -> None:
-        self.scope, self.scope_pending = None, False
+        self.scope, self.scope_pending, self.owed = None, False, []
         super().rollback()
