@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from smartregion import tenancy
-from smartregion.db import Base, owe_on_citus
+from smartregion.db import Base, sequential_on_citus
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -211,7 +211,7 @@ _MOVED_HEADS = text("""
 def anchor(session: Session) -> int | None:
     """Record in the region's chain the head of every tenant chain that moved since the last anchor
     (regional scope); returns the anchor event's id, None when no chain moved."""
-    owe_on_citus(session, "SET LOCAL citus.multi_shard_modify_mode = 'sequential'")
+    sequential_on_citus(session)
     moved = session.execute(_MOVED_HEADS).all()
     if not moved:
         return None

@@ -46,7 +46,9 @@ class TenantScoped:
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
-        return mapped_column(BigInteger, ForeignKey("tenants.id"), primary_key=True)
+        # First column, so that the primary key is (tenant_id, id): the key index serves tenant-first
+        # lookups, and Citus can distribute the table on tenant_id.
+        return mapped_column(BigInteger, ForeignKey("tenants.id"), primary_key=True, sort_order=-100)
 
 
 class CreatedAt:
@@ -180,6 +182,12 @@ def owe_on_citus(session: Session, command: str) -> None:
     dbapi_connection = session.connection().connection.dbapi_connection
     if isinstance(dbapi_connection, ScopedConnection) and dbapi_connection.citus:
         dbapi_connection.owe(command.encode())
+
+
+def sequential_on_citus(session: Session) -> None:
+    """Citus: run this transaction's multi-shard work one shard at a time, so that it may write a
+    reference table after reading distributed ones ("parallel operation on a distributed table")."""
+    owe_on_citus(session, "SET LOCAL citus.multi_shard_modify_mode = 'sequential'")
 
 
 def uses_citus(session: Session) -> bool:
