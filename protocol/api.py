@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from smartregion import auth, jobs, tenancy
 from smartregion.api import Blueprint, paginate
 from smartregion.audit import current_actor
+from smartregion.cache import VersionedCache, data_version
 from smartregion.db import get_session
 from smartregion.errors import Forbidden, NotFound, Unprocessable
 from sqlalchemy import select
@@ -117,9 +119,12 @@ class Signatories(MethodView):
 def _filtered(line: timeline.Timeline, user: auth.User) -> timeline.Timeline:
     if user.is_regional:
         return line
-    line.states = {key: [s for s in rows if _visible(user, s.slug)] for key, rows in line.states.items()}
-    line.tenants = [t for t in line.tenants if _visible(user, t.slug)]
-    return line
+    return replace(line, states={key: [s for s in rows if _visible(user, s.slug)] for key, rows in line.states.items()},
+                   tenants=[t for t in line.tenants if _visible(user, t.slug)])
+
+
+# The whole region's timeline as the secretariat and auditors read it, serialised once per data change.
+_REGIONAL_TIMELINES = VersionedCache()
 
 
 @blp.route("/protocols/<int:protocol_id>/timeline")
@@ -129,8 +134,14 @@ def _filtered(line: timeline.Timeline, user: auth.User) -> timeline.Timeline:
 def protocol_timeline(query, protocol_id):
     """Milestones with due dates, today's position and each tenant's state (frozen after the end)."""
     user = _reader()
-    line = timeline.compute(get_session(), protocol_id, today=_today(query))
-    return _filtered(line, user).as_dict()
+    session, today = get_session(), _today(query)
+    if user.is_regional:
+        body = _REGIONAL_TIMELINES.get_or_build(
+            (protocol_id, today), data_version(session),
+            lambda: current_app.json.dumps(schemas.TimelineSchema().dump(
+                timeline.compute_cached(session, protocol_id, today=today).as_dict())))
+        return Response(body, mimetype="application/json")
+    return _filtered(timeline.compute_cached(session, protocol_id, today=today), user).as_dict()
 
 
 @blp.route("/protocols/<int:protocol_id>/matrix")
@@ -140,7 +151,7 @@ def protocol_timeline(query, protocol_id):
 def protocol_matrix(query, protocol_id):
     """Tenants by milestone: state, due date and days late of each cell."""
     user = _reader()
-    line = timeline.compute(get_session(), protocol_id, today=_today(query))
+    line = timeline.compute_cached(get_session(), protocol_id, today=_today(query))
     return _filtered(line, user).matrix()
 
 
