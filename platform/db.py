@@ -6,6 +6,7 @@ from datetime import datetime
 from select import select as select_sockets
 from typing import Any
 
+import psycopg
 from flask import Flask, current_app, g, has_app_context
 from smartregion import tenancy
 from smartregion.scoped_connection import ScopedConnection, scope_commands
@@ -151,6 +152,10 @@ def _refuse_closed_connection(dbapi_connection, connection_record, connection_pr
     # the pool then retries with a new connection.
     if dbapi_connection.closed or dbapi_connection.broken:
         raise DisconnectionError("the connection is closed")
+    try:
+        dbapi_connection.finish_commit()
+    except psycopg.Error as exc:
+        raise DisconnectionError(f"the connection's last commit failed: {exc}") from exc
     readable, _, _ = select_sockets([dbapi_connection.pgconn.socket], [], [], 0)
     if readable:
         raise DisconnectionError("the server closed the connection")

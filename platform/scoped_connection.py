@@ -6,6 +6,10 @@ autocommit mode and opens each transaction itself: BEGIN, the scope settings and
 out in one pipeline, one round trip. A scope changed in the middle of a transaction is sent with the
 next statement in the same way. ``commit()`` and ``rollback()`` end the transaction as usual.
 
+A transaction that only read ends with a COMMIT sent without waiting for its answer: the server ends
+the transaction (and drops its locks) as soon as it reads it, nothing can fail at that point, and the
+answer is read before the connection's next command. A transaction that wrote waits for its COMMIT.
+
 ``SET LOCAL`` (not ``set_config``) is what reaches the worker nodes on Citus, after
 ``SET LOCAL citus.propagate_set_commands = 'local'``; that line is added only where the ``citus``
 extension is installed.
@@ -14,7 +18,10 @@ extension is installed.
 from __future__ import annotations
 
 import psycopg
-from psycopg.pq import TransactionStatus
+from psycopg import errors
+from psycopg.pq import ExecStatus, TransactionStatus
+
+READ_TAGS = (b"SELECT", b"SET", b"SHOW", b"BEGIN", b"DECLARE", b"FETCH", b"MOVE", b"CLOSE")
 
 
 def scope_commands(tenant_id: str, scope: str, *, citus: bool) -> list[bytes]:
@@ -35,14 +42,17 @@ class ScopedCursor(psycopg.Cursor):
     def execute(self, query, params=None, **kwargs):
         commands = self._conn.owed_commands()
         if not commands:
-            return super().execute(query, params, **kwargs)
-        with self._conn.pipeline():
-            _send(self._conn, commands)
             super().execute(query, params, **kwargs)
+        else:
+            with self._conn.pipeline():
+                _send(self._conn, commands)
+                super().execute(query, params, **kwargs)
+        self._conn.note_command(self.pgresult)
         return self
 
     def executemany(self, query, params_seq, **kwargs):
         commands = self._conn.owed_commands()
+        self._conn.wrote = True
         if not commands:
             return super().executemany(query, params_seq, **kwargs)
         with self._conn.pipeline():
@@ -53,6 +63,7 @@ class ScopedCursor(psycopg.Cursor):
     def copy(self, statement, params=None, **kwargs):
         # COPY cannot run in a pipeline: what is owed goes first, on its own.
         self._conn.settle()
+        self._conn.wrote = True
         return super().copy(statement, params, **kwargs)
 
     def stream(self, query, params=None, **kwargs):
@@ -88,6 +99,8 @@ class ScopedConnection(psycopg.Connection):
         connection.scope = None
         connection.scope_pending = False
         connection.owed = []
+        connection.wrote = False
+        connection.commit_in_flight = False
         return connection
 
     def detect_citus(self) -> None:
@@ -107,8 +120,11 @@ class ScopedConnection(psycopg.Connection):
 
     def owed_commands(self) -> list[bytes]:
         """What must precede the next statement: BEGIN when no transaction is open, the scope when new."""
+        self.finish_commit()
         commands = []
         opening = self.pgconn.transaction_status == TransactionStatus.IDLE
+        if opening:
+            self.wrote = False
         if opening and self.autocommit:
             commands.append(b"BEGIN")
         if self.scope is not None and (opening or self.scope_pending):
@@ -124,10 +140,43 @@ class ScopedConnection(psycopg.Connection):
             with self.pipeline():
                 _send(self, commands)
 
+    def note_command(self, result) -> None:
+        """Remember whether the transaction wrote: only a reading one may commit without waiting."""
+        tag = result.command_status if result is not None else None
+        if not tag or not tag.startswith(READ_TAGS):
+            self.wrote = True
+
     def commit(self) -> None:
         self.scope, self.scope_pending, self.owed = None, False, []
+        self.finish_commit()
+        if (not self.wrote and self.autocommit and self._pipeline is None
+                and self.pgconn.transaction_status == TransactionStatus.INTRANS):
+            # Read-only: the server ends the transaction on reading COMMIT; its answer is read later.
+            self.pgconn.send_query(b"COMMIT")
+            while self.pgconn.flush():
+                pass
+            self.commit_in_flight = True
+            return
         super().commit()
 
     def rollback(self) -> None:
         self.scope, self.scope_pending, self.owed = None, False, []
+        if self.commit_in_flight:
+            return  # the transaction is already ending; nothing to undo
         super().rollback()
+
+    def finish_commit(self) -> None:
+        """Read the answer of a read-only transaction's COMMIT sent earlier."""
+        if not self.commit_in_flight:
+            return
+        self.commit_in_flight = False
+        failure = None
+        while (result := self.pgconn.get_result()) is not None:
+            if result.status == ExecStatus.FATAL_ERROR and failure is None:
+                failure = errors.error_from_result(result, encoding=self.pgconn._encoding)
+        if failure is not None:
+            raise failure
+
+    def close(self) -> None:
+        self.commit_in_flight = False
+        super().close()

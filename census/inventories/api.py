@@ -17,6 +17,7 @@ from . import broadband_records, cadastre, services
 from .kinds import KINDS, get_kind
 from .pipeline import template_csv
 from .schemas import (
+    AssetSchema,
     BroadbandImportFormSchema,
     BroadbandImportSchema,
     BroadbandQuerySchema,
@@ -185,6 +186,18 @@ class Cadastre(MethodView):
         """The tenant's network cadastre: km, assets and operators per category; broadband status."""
         tenant = auth.enter_tenant(slug)
         return cadastre.summary(get_session(), tenant.id) | {"broadband": _municipality_records(tenant)}
+
+
+@blp.route("/tenants/<slug>/assets")
+class Assets(MethodView):
+    @blp.arguments(CategoryQuerySchema, location="query")
+    @blp.response(200, AssetSchema(many=True))
+    @blp.paginate()
+    @blp.documents_errors(404, 422)
+    def get(self, query, slug, pagination_parameters):
+        """The tenant's assets, a page at a time (Link headers; the total only with count=true)."""
+        tenant = auth.enter_tenant(slug)
+        return paginate(cadastre.assets_query(tenant.id, query["category"]), pagination_parameters)
 
 
 @blp.route("/tenants/<slug>/cadastre.geojson")

@@ -69,6 +69,15 @@ def summary(session: Session, tenant_id: int) -> dict:
             "review": review_status(session, tenant_id)}
 
 
+def assets_query(tenant_id: int, category: str | None = None):
+    """The tenant's assets in the order they were first stored (the key's order: one index range)."""
+    statement = (select(InventoryAsset).where(InventoryAsset.tenant_id == tenant_id)
+                 .order_by(InventoryAsset.tenant_id, InventoryAsset.id))
+    if category is not None:
+        statement = statement.where(InventoryAsset.category == category)
+    return statement
+
+
 def _assets(session: Session, statement) -> Iterator[InventoryAsset]:
     yield from session.scalars(statement.execution_options(yield_per=2000))
 
