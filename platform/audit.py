@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from smartregion import tenancy
-from smartregion.db import Base, sequential_on_citus
+from smartregion.db import Base, apply_scope, sequential_on_citus
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -189,16 +189,29 @@ def record(session: Session, *, action: str, entity_type: str, entity_id: Any = 
     transaction; returns the event's id. Only writers of the same chain wait for each other."""
     session.flush()
     chain = _chain_of(tenant_id)
+    event = {"tenant_id": chain, "at": datetime.now(UTC), "actor": actor or current_actor(), "action": action,
+             "entity_type": entity_type, "entity_id": None if entity_id is None else str(entity_id),
+             "before": normalise(before), "after": normalise(after)}
+    if tenancy.is_regional() or tenancy.current_tenant_id_or_none() is not None:
+        return _append(session, event)
+    # A handler outside any scope (the secretariat's work on regional tables) still writes its chain:
+    # the append alone is widened, and row-level security still refuses it inside another tenant's scope.
+    try:
+        with tenancy.regional_scope():
+            apply_scope(session)
+            return _append(session, event)
+    finally:
+        apply_scope(session)  # the caller's own scope again, for its next statement
+
+
+def _append(session: Session, event: dict) -> int:
+    chain = event["tenant_id"]
     seq, prev_id, prev_hash = _lock_head(session, chain)
     seq += 1
-    at = datetime.now(UTC)
-    actor = actor or current_actor()
-    before, after = normalise(before), normalise(after)
-    entity_id = None if entity_id is None else str(entity_id)
-    digest = event_hash(chain, seq, prev_id, at, actor, action, entity_type, entity_id, before, after, prev_hash)
-    return session.execute(_APPEND, {
-        "tenant_id": chain, "seq": seq, "prev_id": prev_id, "at": at, "actor": actor, "action": action,
-        "entity_type": entity_type, "entity_id": entity_id, "before": _json(before), "after": _json(after),
+    digest = event_hash(chain, seq, prev_id, event["at"], event["actor"], event["action"], event["entity_type"],
+                        event["entity_id"], event["before"], event["after"], prev_hash)
+    return session.execute(_APPEND, event | {
+        "seq": seq, "prev_id": prev_id, "before": _json(event["before"]), "after": _json(event["after"]),
         "prev_hash": prev_hash, "hash": digest}).scalar_one()
 
 

@@ -27,6 +27,13 @@ def data_version(session: Session) -> str:
         func.string_agg(AuditHead.last_hash, aggregate_order_by(literal(""), AuditHead.tenant_id)), ""))))
 
 
+def tenant_data_version(session: Session, tenant_id: int) -> str | None:
+    """A value that changes with every audited write of one tenant: its chain's last hash."""
+    from smartregion.audit import AuditHead
+
+    return session.scalar(select(AuditHead.last_hash).where(AuditHead.tenant_id == tenant_id))
+
+
 class VersionedCache:
     """The last few results by key, each valid for the data version it was computed under."""
 
@@ -36,6 +43,12 @@ class VersionedCache:
         self._lock = threading.Lock()
 
     def get_or_build(self, key: Hashable, version: Hashable, build: Callable[[], Any]) -> Any:
+        """The value kept for ``key`` if it was built under ``version``; built (and kept) otherwise.
+
+        No version (a tenant without any audited write yet) means nothing to tell changes by: built each time.
+        """
+        if version is None:
+            return build()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry[0] == version:

@@ -185,7 +185,7 @@ class Cadastre(MethodView):
     def get(self, slug):
         """The tenant's network cadastre: km, assets and operators per category; broadband status."""
         tenant = auth.enter_tenant(slug)
-        return cadastre.summary(get_session(), tenant.id) | {"broadband": _municipality_records(tenant)}
+        return cadastre.summary_cached(get_session(), tenant.id) | {"broadband": _municipality_records(tenant)}
 
 
 @blp.route("/tenants/<slug>/assets")

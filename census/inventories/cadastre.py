@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from smartregion import audit, tenancy
+from smartregion.cache import VersionedCache, tenant_data_version
 from smartregion.db import apply_scope
 from smartregion.errors import Forbidden, Unprocessable
 from sqlalchemy import Numeric, func, select, text
@@ -40,6 +41,17 @@ def check_category(category: str | None) -> None:
     if category is not None and category not in CATEGORIES:
         message = f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}"
         raise Unprocessable(message, errors={"category": [message]})
+
+
+# Summaries by tenant, each kept until the tenant's next audited write: every batch of an inventory
+# import, every review and every upload is audited in its own transaction.
+_SUMMARIES = VersionedCache(size=512)
+
+
+def summary_cached(session: Session, tenant_id: int) -> dict:
+    """``summary``, computed again only after the tenant's data changed; callers must not alter it."""
+    return _SUMMARIES.get_or_build(tenant_id, tenant_data_version(session, tenant_id),
+                                   lambda: summary(session, tenant_id))
 
 
 def summary(session: Session, tenant_id: int) -> dict:
