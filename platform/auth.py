@@ -112,12 +112,54 @@ def _dev_fetcher(app: Flask):
 def init_app(app: Flask) -> None:
     fetch = _dev_fetcher(app) if app.config_obj.uses_dev_identity else _keycloak_fetcher(app)
     app.extensions["smartregion.keyset"] = KeySet(fetch, app.config["JWKS_TTL_SECONDS"])
+    app.extensions["smartregion.verified_tokens"] = VerifiedTokens(app.config["JWKS_TTL_SECONDS"])
     app.before_request(_authenticate_request)
+
+
+class VerifiedTokens:
+    """Tokens already verified, with their claims, until they expire or the key set's TTL passes.
+
+    An RS256 verification costs about as much as the rest of a short read; a client sends the same
+    token with every request. Only tokens that passed every check are kept, never longer than the
+    JWKS is trusted, so a key withdrawn by the issuer stops being honoured on the same schedule.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, ttl: float):
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> dict | None:
+        entry = self._entries.get(token)
+        if entry is None or entry[0] <= time.time():
+            return None
+        return entry[1]
+
+    def put(self, token: str, claims: dict) -> None:
+        until = min(float(claims["exp"]), time.time() + self._ttl)
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                now = time.time()
+                self._entries = {t: e for t, e in self._entries.items() if e[0] > now}
+                if len(self._entries) >= self.MAX_ENTRIES:
+                    self._entries.clear()
+            self._entries[token] = (until, claims)
 
 
 def verify_token(token: str, app: Flask | None = None) -> dict:
     """Verify signature, algorithm, issuer, authorized party and validity period; return the claims."""
     app = app or current_app
+    verified = app.extensions["smartregion.verified_tokens"]
+    claims = verified.get(token)
+    if claims is None:
+        claims = _verify_token(token, app)
+        verified.put(token, claims)
+    return claims
+
+
+def _verify_token(token: str, app: Flask) -> dict:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

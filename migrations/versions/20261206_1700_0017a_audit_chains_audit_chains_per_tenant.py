@@ -126,16 +126,16 @@ def downgrade() -> None:
     op.alter_column("audit_events", "tenant_id", nullable=True)
     op.execute("DELETE FROM audit_events WHERE action = 'audit.rechain'")
     op.execute("UPDATE audit_events SET tenant_id = NULL WHERE tenant_id = 0")
+    op.drop_column("audit_events", "seq")
+    op.drop_column("audit_events", "prev_id")
     prev_hash, last_id, rows = GENESIS, None, []
     for event in _events(conn):
         digest = _global_hash(event.id, event.at, event.actor, event.tenant_id, event.action, event.entity_type,
                               event.entity_id, event.before, event.after, prev_hash)
-        rows.append({"id": event.id, "tenant_id": event.tenant_id, "seq": None, "prev_id": None,
-                     "prev_hash": prev_hash, "hash": digest})
+        rows.append({"id": event.id, "prev_hash": prev_hash, "hash": digest})
         prev_hash, last_id = digest, event.id
-    _update(conn, rows)
-    op.drop_column("audit_events", "seq")
-    op.drop_column("audit_events", "prev_id")
+    if rows:
+        conn.execute(sa.text("UPDATE audit_events SET prev_hash = :prev_hash, hash = :hash WHERE id = :id"), rows)
     op.create_unique_constraint("uq_audit_events_hash", "audit_events", ["hash"])
     op.create_table(
         "audit_head",
