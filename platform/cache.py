@@ -41,6 +41,7 @@ class VersionedCache:
         self._size = size
         self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[Hashable, threading.Lock] = {}
 
     def get_or_build(self, key: Hashable, version: Hashable, build: Callable[[], Any]) -> Any:
         """The value kept for ``key`` if it was built under ``version``; built (and kept) otherwise.
@@ -54,13 +55,24 @@ class VersionedCache:
             if entry is not None and entry[0] == version:
                 self._entries.move_to_end(key)
                 return entry[1]
-        value = build()
+            building = self._building.setdefault(key, threading.Lock())
+        # One thread builds while the others asking for the same key wait for its result.
+        with building:
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None and entry[0] == version:
+                    return entry[1]
+            value = build()
+            self._keep(key, version, value)
+        return value
+
+    def _keep(self, key: Hashable, version: Hashable, value: Any) -> None:
         with self._lock:
             self._entries[key] = (version, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        return value
+                dropped, _ = self._entries.popitem(last=False)
+                self._building.pop(dropped, None)
 
     def clear(self) -> None:
         with self._lock:
