@@ -195,11 +195,6 @@ def sequential_on_citus(session: Session) -> None:
     owe_on_citus(session, "SET LOCAL citus.multi_shard_modify_mode = 'sequential'")
 
 
-def uses_citus(session: Session) -> bool:
-    dbapi_connection = session.connection().connection.dbapi_connection
-    return isinstance(dbapi_connection, ScopedConnection) and dbapi_connection.citus
-
-
 def refresh_scope_of_open_session() -> None:
     if not has_app_context():
         return

@@ -100,3 +100,18 @@ def test_no_statement_shape_known_to_fail_on_citus():
     set_config = [(p, n) for p, n, sql in found if "set_config(" in sql.replace(" ", "")]
     assert set_config == [], "set_config() does not reach the worker nodes; use SET LOCAL"
     assert any("RETURNING id" in sql for p, _, sql in found if p.name == "services.py" and "inventory_rej" in sql)
+
+
+def test_transactions_that_write_a_reference_table_after_reading_every_tenant_ask_for_sequential_mode():
+    import inspect
+
+    from smartregion import audit
+
+    from funding.services import plans
+
+    for function in (plans.approve_plan, audit.anchor):
+        source = inspect.getsource(function)
+        body = source.split('"""', 2)[-1]
+        first_statement = next(line.strip() for line in body.splitlines() if line.strip() and
+                               not line.strip().startswith("#"))
+        assert first_statement == "sequential_on_citus(session)", function.__qualname__
