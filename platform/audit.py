@@ -331,6 +331,9 @@ def verify(session: Session, batch: int = 5000) -> Verification:
     if not faults:
         return Verification(True, count, chains=len(tails))
     for fault in faults:
+        if fault.missing_after is not None and session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.id == fault.missing_after)):
+            fault.missing_after = None  # the previous event is there, elsewhere: moved, not deleted
         if fault.missing_after is not None:
             # Reported where the deleted event was written: the first event of the log after it.
             fault.order = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.id > fault.missing_after))

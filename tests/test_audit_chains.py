@@ -174,3 +174,18 @@ def test_the_anchor_runs_as_a_periodic_job_and_the_cli_counts_chains(app, demo, 
     output = CliRunner().invoke(main, ["audit", "verify"]).output
     chains = len(set(db.scalars(select(AuditEvent.tenant_id))))
     assert f"in {chains} chains, intact" in output
+
+
+def test_reordering_two_events_of_a_chain_is_detected(demo, db, owner_url):
+    ids = _tenant_ids(db)
+    first, second = db.execute(select(AuditEvent.id, AuditEvent.seq).where(AuditEvent.tenant_id == ids["firenze"])
+                               .order_by(AuditEvent.seq).limit(2)).all()
+    assert audit.verify(db).ok
+    with _owner(owner_url) as conn:  # swap their places (the unique position is freed for a moment)
+        conn.execute("UPDATE audit_events SET seq = -1 WHERE id = %s", (first.id,))
+        conn.execute("UPDATE audit_events SET seq = %s WHERE id = %s", (first.seq, second.id))
+        conn.execute("UPDATE audit_events SET seq = %s WHERE id = %s", (second.seq, first.id))
+    result = audit.verify(db)
+    assert result.ok is False
+    assert result.first_bad_event_id == second.id  # now the chain's first event, pointing at a predecessor
+    assert result.reason == "an earlier event was deleted or altered"
