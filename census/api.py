@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, request, url_for
 from flask.views import MethodView
 from smartregion import auth, tenancy
-from smartregion.api import Blueprint, paginate_query
+from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.errors import NotFound
 from smartregion.security import document_response
@@ -49,11 +49,6 @@ def _actor() -> str:
     return auth.require_user().username
 
 
-def _page(statement, pagination_parameters):
-    rows, total = paginate_query(get_session(), statement, pagination_parameters.page,
-                                 pagination_parameters.page_size)
-    pagination_parameters.item_count = total
-    return rows
 
 
 def _with_etag(sub, status: int = 200, **headers):
@@ -96,7 +91,7 @@ class SurveySchemas(MethodView):
     def get(self, query, pagination_parameters):
         """Survey schemas with their key, version and status (draft, approved, retired)."""
         auth.require_user()
-        return _page(services.schemas_query(**query), pagination_parameters)
+        return paginate(services.schemas_query(**query), pagination_parameters)
 
     @blp.arguments(SchemaDefinitionBody)
     @blp.response(201, SurveySchemaDetail)
@@ -165,7 +160,7 @@ class Campaigns(MethodView):
     def get(self, pagination_parameters):
         """Census campaigns, most recent first."""
         auth.require_user()
-        return [_campaign_view(c) for c in _page(services.campaigns_query(), pagination_parameters)]
+        return [_campaign_view(c) for c in paginate(services.campaigns_query(), pagination_parameters)]
 
     @blp.arguments(CensusCampaignSchema)
     @blp.response(201, CensusCampaignSchema)
@@ -231,7 +226,7 @@ class Submissions(MethodView):
     def get(self, query, pagination_parameters, slug):
         """The tenant's submissions."""
         tenant = auth.enter_tenant(slug)
-        return _page(services.submissions_query(tenant_id=tenant.id, **query), pagination_parameters)
+        return paginate(services.submissions_query(tenant_id=tenant.id, **query), pagination_parameters)
 
     @blp.arguments(SubmissionCreateSchema)
     @blp.response(201, SubmissionSchema, headers={"ETag": {"schema": {"type": "string"}}})
@@ -326,7 +321,7 @@ def export_tenant(query, slug):
 def region_submissions(query, pagination_parameters):
     """Every tenant's submissions, for the secretariat's review (and auditors)."""
     auth.enter_regional()
-    return _page(services.submissions_query(**query), pagination_parameters)
+    return paginate(services.submissions_query(**query), pagination_parameters)
 
 
 # --- analysis and report -------------------------------------------------------------------------
@@ -362,7 +357,7 @@ class Reports(MethodView):
     def get(self, pagination_parameters):
         """Census reports, most recent first (secretariat, auditors)."""
         auth.enter_regional()
-        return _page(services.reports_query(), pagination_parameters)
+        return paginate(services.reports_query(), pagination_parameters)
 
     @blp.arguments(CensusReportCreateSchema)
     @blp.response(202, CensusReportAcceptedSchema)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 from flask.views import MethodView
 from smartregion import auth, idempotency, jobs, ratelimit, tenancy
-from smartregion.api import Blueprint, paginate_query
+from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, Forbidden
 from smartregion.security import document_response
@@ -50,10 +50,6 @@ blp = Blueprint(
 )
 
 
-def _page(statement, pagination_parameters):
-    rows, total = paginate_query(get_session(), statement, pagination_parameters.page, pagination_parameters.page_size)
-    pagination_parameters.item_count = total
-    return rows
 
 
 def _actor() -> str:
@@ -88,7 +84,7 @@ class FundingLines(MethodView):
     def get(self, query, pagination_parameters):
         """Funding lines of the region (every signed-in user)."""
         auth.require_user()
-        return _page(lines.lines_query(**query), pagination_parameters)
+        return paginate(lines.lines_query(**query), pagination_parameters)
 
     @blp.arguments(FundingLineInputSchema)
     @blp.response(201, FundingLineSchema)
@@ -194,7 +190,7 @@ class Projects(MethodView):
     def get(self, query, pagination_parameters, slug):
         """The municipality's smart-city projects."""
         tenant = auth.enter_tenant(slug)
-        return _page(projects.projects_query(tenant.id, **query), pagination_parameters)
+        return paginate(projects.projects_query(tenant.id, **query), pagination_parameters)
 
     @blp.arguments(ProjectInputSchema)
     @blp.response(201, ProjectSchema)
@@ -315,7 +311,7 @@ class Plans(MethodView):
         """The versions of the operational plans: approved and superseded ones for every signed-in user,
         drafts too for the secretariat and auditors."""
         user = auth.require_user()
-        return _page(plans.plans_query(drafts=user.is_regional), pagination_parameters)
+        return paginate(plans.plans_query(drafts=user.is_regional), pagination_parameters)
 
     @blp.arguments(OperationalPlanInputSchema)
     @blp.response(201, OperationalPlanSchema)

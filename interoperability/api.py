@@ -7,7 +7,7 @@ import json
 from flask import Response, current_app, request
 from flask.views import MethodView
 from smartregion import audit, auth, jobs
-from smartregion.api import Blueprint
+from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.outbound import Policy
 
@@ -51,12 +51,6 @@ RAW_BODY = {
 }
 
 
-def _page(statement, pagination_parameters):
-    from smartregion.api import paginate_query
-
-    rows, total = paginate_query(get_session(), statement, pagination_parameters.page, pagination_parameters.page_size)
-    pagination_parameters.item_count = total
-    return rows
 
 
 # --- standards -----------------------------------------------------------------------------------
@@ -70,7 +64,7 @@ class Standards(MethodView):
     def get(self, pagination_parameters):
         """Regional standards and their versions (anyone signed in)."""
         auth.require_user()
-        return _page(services.standards_query(), pagination_parameters)
+        return paginate(services.standards_query(), pagination_parameters)
 
     @blp.arguments(StandardDefinitionSchema)
     @blp.response(201, StandardVersionSchema)
@@ -206,7 +200,7 @@ class Feeds(MethodView):
     def get(self, slug, pagination_parameters):
         """The tenant's sensor classes and data feeds."""
         auth.enter_tenant(slug)
-        return _page(services.feeds_query(), pagination_parameters)
+        return paginate(services.feeds_query(), pagination_parameters)
 
     @blp.arguments(DataFeedCreateSchema)
     @blp.response(201, DataFeedSchema)

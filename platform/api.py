@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import http
+import json
+from urllib.parse import urlencode
 
 import marshmallow as ma
+from flask import request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest.utils import prepare_response
@@ -54,6 +57,26 @@ class Blueprint(_Blueprint):
 
     ARGUMENTS_PARSER = Parser()
 
+    def _set_pagination_metadata(self, page_params, result, headers):
+        headers = dict(headers or {})
+        headers.update(pagination_headers(page_params.page, page_params.page_size, page_params.item_count,
+                                          getattr(page_params, "has_next", None)))
+        return result, headers
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        super()._document_pagination_metadata(spec, resp_doc)
+        resp_doc["headers"]["Link"] = {
+            "description": "RFC 8288 links to the first, previous, next and (when counted) last page",
+            "schema": {"type": "string"}}
+
+    def _prepare_pagination_doc(self, doc, doc_info, *, spec, **kwargs):
+        doc = super()._prepare_pagination_doc(doc, doc_info, spec=spec, **kwargs)
+        if doc_info.get("pagination"):
+            doc.setdefault("parameters", []).append({
+                "in": "query", "name": "count", "required": False, "schema": {"type": "boolean"},
+                "description": "Also count every row and report `total` (costs a scan; off by default)"})
+        return doc
+
     def documents_errors(self, *codes: int):
         """Document the error responses of an endpoint (401 and 403 are added everywhere)."""
 
@@ -66,7 +89,7 @@ class Blueprint(_Blueprint):
 
 
 def paginate_query(session, statement, page: int, page_size: int):
-    """Run a paginated select; returns (rows, total)."""
+    """Run a paginated select with its count; returns (rows, total). Pages that show "page x of y" use it."""
     from sqlalchemy import func, select
 
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
@@ -74,6 +97,80 @@ def paginate_query(session, statement, page: int, page_size: int):
         return [], total
     rows = session.scalars(statement.limit(page_size).offset((page - 1) * page_size)).all()
     return rows, total
+
+
+def wants_count() -> bool:
+    """Whether the caller asked for the total (``?count=true``): it costs a count over every row."""
+    return request.args.get("count", "").lower() in {"1", "true", "yes"}
+
+
+def paginate(statement, pagination_parameters, *, session=None) -> list:
+    """One page of a select, for every paginated endpoint of the API.
+
+    It reads one row more than the page to know whether another page follows, and runs no count
+    unless asked: the total is reported when the caller asks for it (``?count=true``) or when the
+    page itself tells it (a last page, the first included, that is not full).
+    """
+    from smartregion.db import get_session
+    from sqlalchemy import func, select
+
+    session = session or get_session()
+    page, size = pagination_parameters.page, pagination_parameters.page_size
+    rows = session.scalars(statement.limit(size + 1).offset((page - 1) * size)).all()
+    has_next = len(rows) > size
+    rows = rows[:size]
+    total = None
+    if wants_count():
+        total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    elif not has_next and (rows or page == 1):
+        total = (page - 1) * size + len(rows)
+    pagination_parameters.item_count = UNCOUNTED if total is None else total
+    pagination_parameters.has_next = has_next
+    return rows
+
+
+class _Uncounted(int):
+    """The item count of a page whose total was not counted (flask-smorest wants a number)."""
+
+
+UNCOUNTED = _Uncounted(-1)
+
+
+def _page_link(page: int) -> str:
+    args = request.args.copy()
+    args["page"] = str(page)
+    return f"<{request.base_url}?{urlencode(list(args.items(multi=True)))}>"
+
+
+def pagination_headers(page: int, page_size: int, item_count: int, has_next: bool | None) -> dict:
+    """``X-Pagination`` (flask-smorest's shape, without the totals when not counted) and RFC 8288 ``Link``."""
+    counted = not isinstance(item_count, _Uncounted)
+    if counted:
+        last_page = max(1, (item_count - 1) // page_size + 1) if item_count else 1
+        has_next = page < last_page
+        metadata = {"total": item_count, "total_pages": (item_count - 1) // page_size + 1 if item_count else 0}
+        if item_count:
+            metadata |= {"first_page": 1, "last_page": last_page}
+            if page <= last_page:
+                metadata["page"] = page
+                if page > 1:
+                    metadata["previous_page"] = page - 1
+                if has_next:
+                    metadata["next_page"] = page + 1
+    else:
+        metadata = {"first_page": 1, "page": page}
+        if page > 1:
+            metadata["previous_page"] = page - 1
+        if has_next:
+            metadata["next_page"] = page + 1
+    links = [f'{_page_link(1)}; rel="first"']
+    if page > 1:
+        links.append(f'{_page_link(page - 1)}; rel="prev"')
+    if has_next:
+        links.append(f'{_page_link(page + 1)}; rel="next"')
+    if counted and item_count:
+        links.append(f'{_page_link(last_page)}; rel="last"')
+    return {"X-Pagination": json.dumps(metadata), "Link": ", ".join(links)}
 
 
 api = Api()

@@ -76,6 +76,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
             continue
         module.init_app(app, api)
 
+    from smartregion import jobs
+
+    jobs.periodic("smartregion.audit.anchor_job", cron="*/10 * * * *",
+                  description="Anchor every tenant's audit chain in the region's chain")
+
     ratelimit.init_app(app)  # once every view is registered: it wraps the marked ones
     if config.PROXY_HOPS:
         from werkzeug.middleware.proxy_fix import ProxyFix

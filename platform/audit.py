@@ -1,4 +1,14 @@
-"""The append-only audit log, chained by SHA-256 so that any edited or deleted event is detected."""
+"""The append-only audit log: one SHA-256 chain per tenant, and the region's chain that anchors them.
+
+Every tenant's events form a chain of their own (``seq`` 1, 2, 3... each hashing the one before), so
+writers of different tenants never wait for each other: a writer locks only its own chain's head.
+Events without a tenant (the secretariat's standards, funding lines, schemas) form the region's chain,
+kept under ``tenant_id`` 0, a number no tenant gets: a distribution column cannot be NULL, and the
+region's chain is then one more chain, distributed like the others. A periodic job appends to the
+region's chain an ``audit.anchor`` event with the head of every tenant chain that moved since the last
+anchor, so a tenant chain rewritten from end to end (hashes and head recomputed) still disagrees with
+what the region recorded. ``verify`` checks every chain, every head and every anchor.
+"""
 
 from __future__ import annotations
 
@@ -12,49 +22,73 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from smartregion.db import Base
-from sqlalchemy import BigInteger, Identity, Index, String, Text, func, select, text
+from smartregion import tenancy
+from smartregion.db import Base, apply_scope, sequential_on_citus
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Identity,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 GENESIS = "0" * 64
-# One chain for the whole platform: writers take this transaction-level lock in turn.
-CHAIN_LOCK = 0x5A4D_A0D1
+REGION = 0  # the chain of events that belong to no tenant
+ANCHOR_ACTION = "audit.anchor"
 
 _actor: ContextVar[str | None] = ContextVar("smartregion_actor", default=None)
 
 
 class AuditEvent(Base):
-    """One write: who, in which tenant, did what to which entity, before and after."""
+    """One write: who, in which tenant, did what to which entity, before and after; its place in its chain."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_tenant_at", "tenant_id", "at"),
         Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        UniqueConstraint("tenant_id", "seq"),
+        CheckConstraint("tenant_id >= 0", name="tenant_or_region"),
     )
 
+    tenant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    # The previous event of the chain, so that a deleted event is found where it was written.
+    prev_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(200))
-    tenant_id: Mapped[int | None] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(120), index=True)
     entity_type: Mapped[str] = mapped_column(String(80))
     entity_id: Mapped[str | None] = mapped_column(String(120))
     before: Mapped[dict | None] = mapped_column(JSONB)
     after: Mapped[dict | None] = mapped_column(JSONB)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    @property
+    def tenant(self) -> int | None:
+        """The tenant of the event, None for the region's own events."""
+        return self.tenant_id or None
 
 
 class AuditHead(Base):
-    """The last link of the chain, so that deleting the newest events is detected too."""
+    """The last link of a chain, so that deleting a chain's newest events is detected too."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_heads"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tenant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
     last_event_id: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
-    note: Mapped[str | None] = mapped_column(Text)
+    # The position the region's chain has anchored last (tenant chains only).
+    anchored_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 def current_actor() -> str:
@@ -99,39 +133,110 @@ def normalise(payload: dict | None) -> dict | None:
     return json.loads(json.dumps(payload, default=_plain))
 
 
-def event_hash(event_id: int, at: datetime, actor: str, tenant_id: int | None, action: str, entity_type: str,
-               entity_id: str | None, before: dict | None, after: dict | None, prev_hash: str) -> str:
+def event_hash(tenant_id: int, seq: int, prev_id: int | None, at: datetime, actor: str, action: str,
+               entity_type: str, entity_id: str | None, before: dict | None, after: dict | None,
+               prev_hash: str) -> str:
     canonical = json.dumps(
-        [event_id, at.astimezone(UTC).isoformat(), actor, tenant_id, action, entity_type, entity_id, before,
+        [tenant_id, seq, prev_id, at.astimezone(UTC).isoformat(), actor, action, entity_type, entity_id, before,
          after, prev_hash],
         sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_LOCK_HEAD = text("SELECT seq, last_event_id, last_hash FROM audit_heads WHERE tenant_id = :tenant_id FOR UPDATE")
+_NEW_HEAD = text("INSERT INTO audit_heads (tenant_id, seq, last_event_id, last_hash, anchored_seq) "
+                 "VALUES (:tenant_id, 0, 0, :genesis, 0) ON CONFLICT (tenant_id) DO NOTHING")
+# The event and its chain's new head in one statement (one round trip), on the chain's own shard.
+_APPEND = text("""
+    WITH event AS (
+        INSERT INTO audit_events (tenant_id, seq, prev_id, at, actor, action, entity_type, entity_id, before,
+                                  after, prev_hash, hash)
+        VALUES (:tenant_id, :seq, :prev_id, :at, :actor, :action, :entity_type, :entity_id, CAST(:before AS jsonb),
+                CAST(:after AS jsonb), :prev_hash, :hash)
+        RETURNING id
+    )
+    UPDATE audit_heads SET seq = :seq, last_hash = :hash, last_event_id = (SELECT id FROM event)
+    WHERE tenant_id = :tenant_id
+    RETURNING last_event_id""")
+
+
+def _chain_of(tenant_id: int | None) -> int:
+    if tenant_id is not None:
+        return tenant_id
+    # Inside one tenant's scope an event is that tenant's (row-level security keeps it there).
+    if not tenancy.is_regional() and tenancy.current_tenant_id_or_none() is not None:
+        return tenancy.current_tenant_id()
+    return REGION
+
+
+def _lock_head(session: Session, chain: int) -> tuple[int, int | None, str]:
+    head = session.execute(_LOCK_HEAD, {"tenant_id": chain}).first()
+    if head is None:
+        session.execute(_NEW_HEAD, {"tenant_id": chain, "genesis": GENESIS})
+        head = session.execute(_LOCK_HEAD, {"tenant_id": chain}).one()
+    return head.seq, head.last_event_id or None, head.last_hash
+
+
+def _json(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def record(session: Session, *, action: str, entity_type: str, entity_id: Any = None,
            tenant_id: int | None = None, before: dict | None = None, after: dict | None = None,
-           actor: str | None = None) -> AuditEvent:
-    """Append an event to the chain, in the caller's transaction."""
-    session.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
-    head = session.get(AuditHead, 1, with_for_update=True)
-    prev_hash = head.last_hash if head else GENESIS
-    event_id = session.scalar(select(func.nextval(text("'audit_events_id_seq'"))))
-    at = datetime.now(UTC)
-    actor = actor or current_actor()
-    before, after = normalise(before), normalise(after)
-    entity_id = None if entity_id is None else str(entity_id)
-    digest = event_hash(event_id, at, actor, tenant_id, action, entity_type, entity_id, before, after, prev_hash)
-    event = AuditEvent(id=event_id, at=at, actor=actor, tenant_id=tenant_id, action=action,
-                       entity_type=entity_type, entity_id=entity_id, before=before, after=after,
-                       prev_hash=prev_hash, hash=digest)
-    session.add(event)
-    if head is None:
-        session.add(AuditHead(id=1, last_event_id=event_id, last_hash=digest))
-    else:
-        head.last_event_id, head.last_hash = event_id, digest
+           actor: str | None = None) -> int:
+    """Append an event to its tenant's chain (the region's when there is no tenant), in the caller's
+    transaction; returns the event's id. Only writers of the same chain wait for each other."""
     session.flush()
-    return event
+    chain = _chain_of(tenant_id)
+    event = {"tenant_id": chain, "at": datetime.now(UTC), "actor": actor or current_actor(), "action": action,
+             "entity_type": entity_type, "entity_id": None if entity_id is None else str(entity_id),
+             "before": normalise(before), "after": normalise(after)}
+    if tenancy.is_regional() or tenancy.current_tenant_id_or_none() is not None:
+        return _append(session, event)
+    # A handler outside any scope (the secretariat's work on regional tables) still writes its chain:
+    # the append alone is widened, and row-level security still refuses it inside another tenant's scope.
+    try:
+        with tenancy.regional_scope():
+            apply_scope(session)
+            return _append(session, event)
+    finally:
+        apply_scope(session)  # the caller's own scope again, for its next statement
+
+
+def _append(session: Session, event: dict) -> int:
+    chain = event["tenant_id"]
+    seq, prev_id, prev_hash = _lock_head(session, chain)
+    seq += 1
+    digest = event_hash(chain, seq, prev_id, event["at"], event["actor"], event["action"], event["entity_type"],
+                        event["entity_id"], event["before"], event["after"], prev_hash)
+    return session.execute(_APPEND, event | {
+        "seq": seq, "prev_id": prev_id, "before": _json(event["before"]), "after": _json(event["after"]),
+        "prev_hash": prev_hash, "hash": digest}).scalar_one()
+
+
+_MOVED_HEADS = text("""
+    UPDATE audit_heads SET anchored_seq = seq
+    WHERE tenant_id <> 0 AND seq > anchored_seq
+    RETURNING tenant_id, seq, last_hash""")
+
+
+def anchor(session: Session) -> int | None:
+    """Record in the region's chain the head of every tenant chain that moved since the last anchor
+    (regional scope); returns the anchor event's id, None when no chain moved."""
+    sequential_on_citus(session)
+    moved = session.execute(_MOVED_HEADS).all()
+    if not moved:
+        return None
+    heads = {str(row.tenant_id): [row.seq, row.last_hash] for row in sorted(moved)}
+    return record(session, action=ANCHOR_ACTION, entity_type="audit_chain", tenant_id=REGION,
+                  after={"heads": heads}, actor="system:audit")
+
+
+def anchor_job(ctx) -> dict:
+    """Periodic job: anchor the tenant chains' heads in the region's chain."""
+    event_id = anchor(ctx.session)
+    return {"anchor_event_id": event_id}
 
 
 @dataclass
@@ -140,32 +245,99 @@ class Verification:
     events: int
     first_bad_event_id: int | None = None
     reason: str | None = None
+    chains: int = 0
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "events": self.events, "first_bad_event_id": self.first_bad_event_id,
                 "reason": self.reason}
 
 
-def verify(session: Session, batch: int = 5000) -> Verification:
-    """Recompute the chain from the first event; report the first event that does not fit."""
-    prev_hash, count, last_id = GENESIS, 0, 0
+@dataclass
+class _Fault:
+    event_id: int | None
+    reason: str
+    order: int  # where the fault sits in the log (event id; past the end for a missing newest event)
+    missing_after: int | None = None  # a deleted event's id: the log breaks at the first event after it
+
+
+def _hole(event, tail_id: int | None) -> int | None:
+    """The id of the deleted event just before ``event`` in its chain, when the event names one."""
+    if event.prev_id is not None and event.prev_id != tail_id:
+        return event.prev_id
+    return None
+
+
+def _walk_chains(session: Session, batch: int) -> Iterator[Any]:
+    columns = AuditEvent.__table__.c
+    last = (-1, 0)
     while True:
         rows = session.execute(
-            select(*AuditEvent.__table__.c).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-        ).all()
+            select(*columns).where(tuple_(columns.tenant_id, columns.seq) > tuple_(*last))
+            .order_by(columns.tenant_id, columns.seq).limit(batch)).all()
         if not rows:
-            break
-        for event in rows:
-            if event.prev_hash != prev_hash:
-                return Verification(False, count, event.id, "an earlier event was deleted or altered")
-            expected = event_hash(event.id, event.at, event.actor, event.tenant_id, event.action,
-                                  event.entity_type, event.entity_id, event.before, event.after, event.prev_hash)
-            if expected != event.hash:
-                return Verification(False, count, event.id, "the event's content does not match its hash")
-            prev_hash, count, last_id = event.hash, count + 1, event.id
-    head = session.get(AuditHead, 1)
-    if head is None and count:
-        return Verification(False, count, None, "the chain head is missing")
-    if head is not None and (head.last_event_id != last_id or head.last_hash != prev_hash):
-        return Verification(False, count, head.last_event_id, "the newest events were deleted")
-    return Verification(True, count)
+            return
+        yield from rows
+        last = (rows[-1].tenant_id, rows[-1].seq)
+
+
+def verify(session: Session, batch: int = 5000) -> Verification:
+    """Recompute every chain; check each head and each anchor of the region's chain.
+
+    The fault reported is the earliest in the log: its event, and how many events precede it.
+    """
+    anchored: dict[tuple[int, int], tuple[str, int]] = {}
+    for event_id, after in session.execute(
+            select(AuditEvent.id, AuditEvent.after).where(AuditEvent.tenant_id == REGION,
+                                                         AuditEvent.action == ANCHOR_ACTION)):
+        for tenant, (seq, digest) in ((after or {}).get("heads") or {}).items():
+            anchored[(int(tenant), int(seq))] = (digest, event_id)
+    heads = {head.tenant_id: head for head in session.scalars(select(AuditHead))}
+    faults: list[_Fault] = []
+    tails: dict[int, tuple[int, str, int | None]] = {}
+    broken: set[int] = set()
+    count = 0
+    for event in _walk_chains(session, batch):
+        count += 1
+        chain = event.tenant_id
+        if chain in broken:
+            continue
+        seq, prev_hash, prev_id = tails.get(chain, (0, GENESIS, None))
+        fault = None
+        if event.seq != seq + 1 or event.prev_hash != prev_hash or event.prev_id != prev_id:
+            fault = "an earlier event was deleted or altered"
+        elif event_hash(chain, event.seq, event.prev_id, event.at, event.actor, event.action, event.entity_type,
+                        event.entity_id, event.before, event.after, event.prev_hash) != event.hash:
+            fault = "the event's content does not match its hash"
+        elif (chain, event.seq) in anchored and anchored[(chain, event.seq)][0] != event.hash:
+            fault = "the event differs from the one the region's chain anchored"
+        if fault:
+            faults.append(_Fault(event.id, fault, event.id, missing_after=_hole(event, prev_id)))
+            broken.add(chain)
+            continue
+        tails[chain] = (event.seq, event.hash, event.id)
+    end = session.scalar(select(func.max(AuditEvent.id))) or 0
+    for chain, head in heads.items():
+        if chain in broken:
+            continue
+        seq, digest, _ = tails.get(chain, (0, GENESIS, None))
+        if head.seq != seq or head.last_hash != digest:
+            faults.append(_Fault(head.last_event_id, "the newest events were deleted", end + 1))
+    for chain, (_, _, event_id) in tails.items():
+        if chain not in heads and chain not in broken:
+            faults.append(_Fault(event_id, "the chain head is missing", end + 1))
+    for (chain, seq), (_, anchor_id) in anchored.items():
+        if chain not in broken and seq > tails.get(chain, (0, GENESIS, None))[0]:
+            faults.append(_Fault(anchor_id, "events the region's chain anchored are missing", end + 1))
+    if not faults:
+        return Verification(True, count, chains=len(tails))
+    for fault in faults:
+        if fault.missing_after is not None and session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.id == fault.missing_after)):
+            fault.missing_after = None  # the previous event is there, elsewhere: moved, not deleted
+        if fault.missing_after is not None:
+            # Reported where the deleted event was written: the first event of the log after it.
+            fault.order = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.id > fault.missing_after))
+            fault.event_id = fault.order
+    first = min(faults, key=lambda fault: fault.order)
+    before = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.id < first.order))
+    return Verification(False, before, first.event_id, first.reason, chains=len(tails))

@@ -113,7 +113,40 @@ def _dev_fetcher(app: Flask):
 def init_app(app: Flask) -> None:
     fetch = _dev_fetcher(app) if app.config_obj.uses_dev_identity else _keycloak_fetcher(app)
     app.extensions["smartregion.keyset"] = KeySet(fetch, app.config["JWKS_TTL_SECONDS"])
+    app.extensions["smartregion.verified_tokens"] = VerifiedTokens(app.config["JWKS_TTL_SECONDS"])
     app.before_request(_authenticate_request)
+
+
+class VerifiedTokens:
+    """Tokens already verified, with their claims, until they expire or the key set's TTL passes.
+
+    An RS256 verification costs about as much as the rest of a short read; a client sends the same
+    token with every request. Only tokens that passed every check are kept, never longer than the
+    JWKS is trusted, so a key withdrawn by the issuer stops being honoured on the same schedule.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, ttl: float):
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> dict | None:
+        entry = self._entries.get(token)
+        if entry is None or entry[0] <= time.time():
+            return None
+        return entry[1]
+
+    def put(self, token: str, claims: dict) -> None:
+        until = min(float(claims["exp"]), time.time() + self._ttl)
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                now = time.time()
+                self._entries = {t: e for t, e in self._entries.items() if e[0] > now}
+                if len(self._entries) >= self.MAX_ENTRIES:
+                    self._entries.clear()
+            self._entries[token] = (until, claims)
 
 
 def verify_token(token: str, app: Flask | None = None, *, service: str | None = None) -> dict:
@@ -123,6 +156,17 @@ def verify_token(token: str, app: Flask | None = None, *, service: str | None = 
     with it, a service account's token issued to that client (the provisioning client, say).
     """
     app = app or current_app
+    verified = app.extensions["smartregion.verified_tokens"]
+    # A service account's token and a person's are checked differently: each is kept under its own key.
+    key = token if service is None else f"{service}\n{token}"
+    claims = verified.get(key)
+    if claims is None:
+        claims = _verify_token(token, app, service)
+        verified.put(key, claims)
+    return claims
+
+
+def _verify_token(token: str, app: Flask, service: str | None) -> dict:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

@@ -242,9 +242,9 @@ def audit_verify() -> None:
         result = audit_log.verify(session)
     app.extensions["smartregion.db"].engine.dispose()
     if result.ok:
-        click.echo(f"Audit chain verified: {result.events} events, intact.")
+        click.echo(f"Audit chains verified: {result.events} events in {result.chains} chains, intact.")
     else:
-        click.echo(f"Audit chain BROKEN at event {result.first_bad_event_id}: {result.reason} "
+        click.echo(f"Audit chains BROKEN at event {result.first_bad_event_id}: {result.reason} "
                    f"({result.events} events verified before it).", err=True)
         sys.exit(1)
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from select import select as select_sockets
 from typing import Any
 
+import psycopg
 from flask import Flask, current_app, g, has_app_context
 from smartregion import tenancy
-from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func, select
+from smartregion.scoped_connection import ScopedConnection, scope_commands
+from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -43,7 +47,9 @@ class TenantScoped:
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
-        return mapped_column(BigInteger, ForeignKey("tenants.id"), primary_key=True)
+        # First column, so that the primary key is (tenant_id, id): the key index serves tenant-first
+        # lookups, and Citus can distribute the table on tenant_id.
+        return mapped_column(BigInteger, ForeignKey("tenants.id"), primary_key=True, sort_order=-100)
 
 
 class CreatedAt:
@@ -74,8 +80,11 @@ class Database:
             username=app.config["APP_DATABASE_USER"],
             password=app.config.get("APP_DATABASE_PASSWORD") or owner_url.password,
         )
-        engine = create_engine(app_url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                               connect_args={"connect_timeout": int(app.config.get("DATABASE_CONNECT_TIMEOUT", 5))})
+        connect_timeout = int(app.config.get("DATABASE_CONNECT_TIMEOUT", 5))
+        engine = application_engine(app_url, pool_size=app.config["DATABASE_POOL_SIZE"],
+                                    max_overflow=app.config["DATABASE_POOL_OVERFLOW"],
+                                    pool_recycle=app.config["DATABASE_POOL_RECYCLE_SECONDS"],
+                                    connect_args={"connect_timeout": connect_timeout})
         app.extensions["smartregion.db"] = _Bound(engine, owner_url)
         app.teardown_appcontext(self._close_session)
 
@@ -112,9 +121,46 @@ def get_session() -> Session:
     return db.session()
 
 
+def application_engine(url: str | URL, **pool) -> Engine:
+    """An engine whose connections send each transaction's BEGIN and tenant scope with its first statement.
+
+    No pre-ping on checkout (a round trip per request): a connection the server has closed is noticed
+    on its socket when it is checked out and replaced, and old ones are recycled.
+    """
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"), pool_pre_ping=False, **pool)
+    event.listen(engine, "do_connect", _connect_scoped)
+    event.listen(engine, "connect", _detect_citus)
+    event.listen(engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
 def owner_engine(url: str | URL) -> Engine:
     """An engine connected as the schema owner: migrations and administrative commands only."""
     return create_engine(make_url(url).set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+
+
+def _connect_scoped(dialect, conn_rec, cargs, cparams):
+    return ScopedConnection.connect(*cargs, **cparams)
+
+
+def _detect_citus(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, ScopedConnection):
+        dbapi_connection.detect_citus()
+
+
+def _refuse_closed_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    # An idle connection has nothing to read: a readable socket means the server ended the session
+    # (restart, terminate, idle timeout) and left its goodbye or EOF there. Checked without a round trip;
+    # the pool then retries with a new connection.
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection is closed")
+    try:
+        dbapi_connection.finish_commit()
+    except psycopg.Error as exc:
+        raise DisconnectionError(f"the connection's last commit failed: {exc}") from exc
+    readable, _, _ = select_sockets([dbapi_connection.pgconn.socket], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 def scope_settings() -> tuple[str, str]:
@@ -123,10 +169,32 @@ def scope_settings() -> tuple[str, str]:
 
 
 def apply_scope(connection_or_session: Any) -> None:
-    tenant, scope = scope_settings()
-    connection_or_session.execute(
-        select(func.set_config("app.tenant_id", tenant, True), func.set_config("app.scope", scope, True))
-    )
+    """Send the current tenant scope with the next statement of this transaction."""
+    connection = connection_or_session
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, ScopedConnection):
+        dbapi_connection.set_scope(*scope_settings(), pending=True)
+    else:  # an engine of another kind (the owner's): say it now
+        for command in scope_commands(*scope_settings(), citus=False):
+            connection.exec_driver_sql(command.decode())
+
+
+def owe_on_citus(session: Session, command: str) -> None:
+    """Send a ``SET LOCAL`` for Citus with the transaction's next statement; nothing on plain PostgreSQL.
+
+    Such settings must come before the transaction's first multi-shard access, so callers say them first.
+    """
+    dbapi_connection = session.connection().connection.dbapi_connection
+    if isinstance(dbapi_connection, ScopedConnection) and dbapi_connection.citus:
+        dbapi_connection.owe(command.encode())
+
+
+def sequential_on_citus(session: Session) -> None:
+    """Citus: run this transaction's multi-shard work one shard at a time, so that it may write a
+    reference table after reading distributed ones ("parallel operation on a distributed table")."""
+    owe_on_citus(session, "SET LOCAL citus.multi_shard_modify_mode = 'sequential'")
 
 
 def refresh_scope_of_open_session() -> None:
@@ -139,7 +207,7 @@ def refresh_scope_of_open_session() -> None:
 
 @event.listens_for(Session, "after_begin")
 def _set_scope_on_begin(session: Session, transaction, connection) -> None:
-    # SET LOCAL semantics (is_local=true): safe behind a transaction pooler.
+    # SET LOCAL semantics: the scope ends with the transaction, safe behind a transaction pooler.
     apply_scope(connection)
 
 

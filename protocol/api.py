@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from smartregion import auth, jobs, tenancy
-from smartregion.api import Blueprint, paginate_query
+from smartregion.api import Blueprint, paginate
 from smartregion.audit import current_actor
+from smartregion.cache import VersionedCache, data_version
 from smartregion.db import get_session
 from smartregion.errors import Forbidden, NotFound, Unprocessable
 from sqlalchemy import select
@@ -22,11 +24,6 @@ blp = Blueprint("protocol", __name__, url_prefix="/api/v1",
                 description="The protocol: timeline, milestones, adhesions, monitoring, notices, audit log")
 
 
-def _page(statement, pagination_parameters):
-    rows, total = paginate_query(get_session(), statement, pagination_parameters.page,
-                                 pagination_parameters.page_size)
-    pagination_parameters.item_count = total
-    return rows
 
 
 def _reader() -> auth.User:
@@ -63,7 +60,7 @@ class Protocols(MethodView):
     def get(self, pagination_parameters):
         """Protocols, newest first (a renewal or another region's protocol may sit beside the first)."""
         _reader()
-        return _page(protocols.protocols_query(), pagination_parameters)
+        return paginate(protocols.protocols_query(), pagination_parameters)
 
     @blp.arguments(schemas.ProtocolSchema)
     @blp.response(201, schemas.ProtocolSchema)
@@ -122,9 +119,12 @@ class Signatories(MethodView):
 def _filtered(line: timeline.Timeline, user: auth.User) -> timeline.Timeline:
     if user.is_regional:
         return line
-    line.states = {key: [s for s in rows if _visible(user, s.slug)] for key, rows in line.states.items()}
-    line.tenants = [t for t in line.tenants if _visible(user, t.slug)]
-    return line
+    return replace(line, states={key: [s for s in rows if _visible(user, s.slug)] for key, rows in line.states.items()},
+                   tenants=[t for t in line.tenants if _visible(user, t.slug)])
+
+
+# The whole region's timeline as the secretariat and auditors read it, serialised once per data change.
+_REGIONAL_TIMELINES = VersionedCache()
 
 
 @blp.route("/protocols/<int:protocol_id>/timeline")
@@ -134,8 +134,14 @@ def _filtered(line: timeline.Timeline, user: auth.User) -> timeline.Timeline:
 def protocol_timeline(query, protocol_id):
     """Milestones with due dates, today's position and each tenant's state (frozen after the end)."""
     user = _reader()
-    line = timeline.compute(get_session(), protocol_id, today=_today(query))
-    return _filtered(line, user).as_dict()
+    session, today = get_session(), _today(query)
+    if user.is_regional:
+        body = _REGIONAL_TIMELINES.get_or_build(
+            (protocol_id, today), data_version(session),
+            lambda: current_app.json.dumps(schemas.TimelineSchema().dump(
+                timeline.compute_cached(session, protocol_id, today=today).as_dict())))
+        return Response(body, mimetype="application/json")
+    return _filtered(timeline.compute_cached(session, protocol_id, today=today), user).as_dict()
 
 
 @blp.route("/protocols/<int:protocol_id>/matrix")
@@ -145,7 +151,7 @@ def protocol_timeline(query, protocol_id):
 def protocol_matrix(query, protocol_id):
     """Tenants by milestone: state, due date and days late of each cell."""
     user = _reader()
-    line = timeline.compute(get_session(), protocol_id, today=_today(query))
+    line = timeline.compute_cached(get_session(), protocol_id, today=_today(query))
     return _filtered(line, user).matrix()
 
 
@@ -182,7 +188,7 @@ class Adhesions(MethodView):
         """Adhesion requests with each signatory's decision; refusals and withdrawals keep their reasons."""
         _reader()
         protocols.get_protocol(get_session(), protocol_id)
-        return _page(adhesions.requests_query(protocol_id, status=query.get("status")), pagination_parameters)
+        return paginate(adhesions.requests_query(protocol_id, status=query.get("status")), pagination_parameters)
 
     @blp.arguments(schemas.AdhesionSchema)
     @blp.response(201, schemas.AdhesionSchema)
@@ -260,7 +266,7 @@ class MonitoringReports(MethodView):
             if slug is None or not _visible(user, slug):
                 raise NotFound("Members read the reports of their own tenant: give ?tenant=<slug>.")
         statement = monitoring.reports_query(protocol_id, tenant_id=_tenant_id(slug), regional=query["regional"])
-        return _page(statement, pagination_parameters)
+        return paginate(statement, pagination_parameters)
 
     @blp.arguments(schemas.IssueReportsSchema)
     @blp.response(202, schemas.ReportJobSchema)
@@ -314,7 +320,7 @@ def list_notices(query, pagination_parameters):
         secretariat = False
     statement = notices.notices_query(tenant_ids=tenant_ids, secretariat=secretariat,
                                       protocol_id=query.get("protocol_id"), unread_only=query["unread"])
-    return _page(statement, pagination_parameters)
+    return paginate(statement, pagination_parameters)
 
 
 @blp.route("/notices/<int:notice_id>/read", methods=["POST"])
@@ -367,7 +373,7 @@ def _audit_filters(query: dict) -> dict:
 def audit_events(query, pagination_parameters):
     """The audit log, newest first, filtered by tenant, actor, entity, action prefix and period."""
     auth.enter_regional()
-    return _page(auditlog.events_query(get_session(), **_audit_filters(query)), pagination_parameters)
+    return paginate(auditlog.events_query(get_session(), **_audit_filters(query)), pagination_parameters)
 
 
 @blp.route("/audit/events.csv")

@@ -294,7 +294,8 @@ class AuditEventSchema(ma.Schema):
     id = ma.fields.Integer()
     at = ma.fields.DateTime()
     actor = ma.fields.String()
-    tenant_id = ma.fields.Integer(allow_none=True)
+    tenant_id = ma.fields.Integer(attribute="tenant", allow_none=True,
+                                  metadata={"description": "None for the region's own events"})
     action = ma.fields.String()
     entity_type = ma.fields.String()
     entity_id = ma.fields.String(allow_none=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from smartregion import auth, tenancy
-from smartregion.api import Blueprint
+from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.errors import NotFound
 
@@ -24,13 +24,6 @@ from tenants.schemas import (
 blp = Blueprint("tenants", __name__, url_prefix="/api/v1", description="Organizations, tenants and memberships")
 
 
-def _page(statement, pagination_parameters):
-    from smartregion.api import paginate_query
-
-    rows, total = paginate_query(get_session(), statement, pagination_parameters.page,
-                                 pagination_parameters.page_size)
-    pagination_parameters.item_count = total
-    return rows
 
 
 @blp.route("/organizations")
@@ -45,7 +38,7 @@ class Organizations(MethodView):
         slugs = None if user.is_regional else user.tenant_slugs
         with tenancy.regional_scope():  # filtered to the caller's tenants just below
             statement = services.organizations_query(kind=query.get("kind"), q=query.get("q"), tenant_slugs=slugs)
-            return _page(statement, pagination_parameters)
+            return paginate(statement, pagination_parameters)
 
     @blp.arguments(OrganizationSchema)
     @blp.response(201, OrganizationSchema)
@@ -91,7 +84,7 @@ class Tenants(MethodView):
         """Tenants: all for the secretariat and auditors, one's own for members."""
         user = auth.require_user()
         slugs = None if user.is_regional else user.tenant_slugs
-        return _page(services.tenants_query(slugs=slugs), pagination_parameters)
+        return paginate(services.tenants_query(slugs=slugs), pagination_parameters)
 
     @blp.arguments(TenantSchema)
     @blp.response(201, TenantSchema)

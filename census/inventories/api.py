@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 from smartregion import auth, idempotency, ratelimit
-from smartregion.api import Blueprint
+from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.errors import PayloadTooLarge
 from smartregion.storage import storage
@@ -17,6 +17,7 @@ from . import broadband_records, cadastre, services
 from .kinds import KINDS, get_kind
 from .pipeline import template_csv
 from .schemas import (
+    AssetSchema,
     BroadbandImportFormSchema,
     BroadbandImportSchema,
     BroadbandQuerySchema,
@@ -74,13 +75,8 @@ class Inventories(MethodView):
     @blp.documents_errors(404)
     def get(self, slug, pagination_parameters):
         """The tenant's inventory uploads, newest first."""
-        from smartregion.api import paginate_query
-
         tenant = auth.enter_tenant(slug)
-        rows, total = paginate_query(get_session(), services.uploads_query(tenant.id),
-                                     pagination_parameters.page, pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return rows
+        return paginate(services.uploads_query(tenant.id), pagination_parameters)
 
     @blp.arguments(UploadFormSchema, location="form")
     @blp.arguments(UploadFileSchema, location="files")
@@ -190,7 +186,19 @@ class Cadastre(MethodView):
     def get(self, slug):
         """The tenant's network cadastre: km, assets and operators per category; broadband status."""
         tenant = auth.enter_tenant(slug)
-        return cadastre.summary(get_session(), tenant.id) | {"broadband": _municipality_records(tenant)}
+        return cadastre.summary_cached(get_session(), tenant.id) | {"broadband": _municipality_records(tenant)}
+
+
+@blp.route("/tenants/<slug>/assets")
+class Assets(MethodView):
+    @blp.arguments(CategoryQuerySchema, location="query")
+    @blp.response(200, AssetSchema(many=True))
+    @blp.paginate()
+    @blp.documents_errors(404, 422)
+    def get(self, query, slug, pagination_parameters):
+        """The tenant's assets, a page at a time (Link headers; the total only with count=true)."""
+        tenant = auth.enter_tenant(slug)
+        return paginate(cadastre.assets_query(tenant.id, query["category"]), pagination_parameters)
 
 
 @blp.route("/tenants/<slug>/cadastre.geojson")

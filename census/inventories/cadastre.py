@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from smartregion import audit, tenancy
+from smartregion.cache import VersionedCache, tenant_data_version
 from smartregion.db import apply_scope
 from smartregion.errors import Forbidden, Unprocessable
 from sqlalchemy import Numeric, func, select, text
@@ -42,6 +43,17 @@ def check_category(category: str | None) -> None:
         raise Unprocessable(message, errors={"category": [message]})
 
 
+# Summaries by tenant, each kept until the tenant's next audited write: every batch of an inventory
+# import, every review and every upload is audited in its own transaction.
+_SUMMARIES = VersionedCache(size=512)
+
+
+def summary_cached(session: Session, tenant_id: int) -> dict:
+    """``summary``, computed again only after the tenant's data changed; callers must not alter it."""
+    return _SUMMARIES.get_or_build(tenant_id, tenant_data_version(session, tenant_id),
+                                   lambda: summary(session, tenant_id))
+
+
 def summary(session: Session, tenant_id: int) -> dict:
     """Per category: kilometres of network, number of assets, operators; broadband coverage units."""
     rows = session.execute(
@@ -67,6 +79,15 @@ def summary(session: Session, tenant_id: int) -> dict:
                 for t, n, h, m in coverage_rows]
     return {"categories": categories, "coverage": coverage,
             "review": review_status(session, tenant_id)}
+
+
+def assets_query(tenant_id: int, category: str | None = None):
+    """The tenant's assets in the order they were first stored (the key's order: one index range)."""
+    statement = (select(InventoryAsset).where(InventoryAsset.tenant_id == tenant_id)
+                 .order_by(InventoryAsset.tenant_id, InventoryAsset.id))
+    if category is not None:
+        statement = statement.where(InventoryAsset.category == category)
+    return statement
 
 
 def _assets(session: Session, statement) -> Iterator[InventoryAsset]:

@@ -84,8 +84,8 @@ class InventoryAsset(TenantScoped, Base):
     # check took a third of its time. Every asset is written by an upload of the same tenant (row-level
     # security ties the row to the transaction's tenant), and that upload's foreign key keeps the
     # tenant from being deleted.
+    tenant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, sort_order=-100)
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     asset_id: Mapped[str] = mapped_column(String(100))
     category: Mapped[str] = mapped_column(String(40))

@@ -62,6 +62,23 @@ class CategoryQuerySchema(ma.Schema):
     category = ma.fields.String(load_default=None, validate=validate.OneOf(list(CATEGORIES)))
 
 
+class AssetSchema(ma.Schema):
+    """One asset of the tenant's cadastre, as the asset page lists it."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    asset_id = ma.fields.String()
+    category = ma.fields.String()
+    operator = ma.fields.String(allow_none=True)
+    longitude = ma.fields.Float()
+    latitude = ma.fields.Float()
+    length_m = ma.fields.Float()
+    attributes = ma.fields.Dict()
+    upload_id = ma.fields.Integer()
+    line = ma.fields.Integer()
+    updated_at = ma.fields.DateTime()
+
+
 class ReviewSchema(ma.Schema):
     status = EnumField(CensusReviewStatus, required=True)
     note = ma.fields.String(load_default=None, validate=validate.Length(max=2000))

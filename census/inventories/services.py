@@ -65,13 +65,16 @@ _REJECT_EARLIER = text("""
            'asset_id ' || s.asset_id || ' already appears on line ' || a.line, s.asset_id
     FROM inventory_stage s JOIN inventory_assets a
       ON a.tenant_id = :tenant_id AND a.kind = :kind AND a.asset_id = s.asset_id
-    WHERE a.upload_id = :upload_id AND a.line <> s.line""")
-# A batch's rejected rows in one statement, as arrays (COPY is refused under row-level security).
+    WHERE a.upload_id = :upload_id AND a.line <> s.line
+    RETURNING id""")
+# A batch's rejected rows in one statement, as arrays (COPY is refused under row-level security). Every
+# INSERT ... SELECT here says RETURNING: on Citus it is then not turned into a COPY into the shards.
 _INSERT_REJECTIONS = text("""
     INSERT INTO inventory_rejections (tenant_id, upload_id, line, field, code, reason, value)
     SELECT :tenant_id, :upload_id, r.line, r.field, r.code, r.reason, r.value
     FROM unnest(CAST(:lines AS integer[]), CAST(:fields AS text[]), CAST(:codes AS text[]),
-                CAST(:reasons AS text[]), CAST(:values AS text[])) AS r(line, field, code, reason, value)""")
+                CAST(:reasons AS text[]), CAST(:values AS text[])) AS r(line, field, code, reason, value)
+    RETURNING id""")
 COPY_CHUNK = 1 << 20
 
 

@@ -2,6 +2,7 @@
 
 from census.services.analysis import indicators, inventory_figures
 from census.services.campaigns import (
+    STANDING_LOAD,
     TenantStanding,
     add_months,
     campaign_for_protocol,
@@ -40,7 +41,7 @@ from census.services.submissions import (
 )
 
 __all__ = [
-    "FORMATS", "ExportFile", "TenantStanding", "accept_submission", "add_months", "approve_schema",
+    "FORMATS", "STANDING_LOAD", "ExportFile", "TenantStanding", "accept_submission", "add_months", "approve_schema",
     "build_report", "campaign_for_protocol", "campaigns_query", "check_etag", "close_campaign",
     "create_campaign", "create_schema", "create_submission", "current_campaign", "definition_of",
     "export_submissions", "get_campaign", "get_report", "get_schema", "get_submission", "indicators",

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from smartregion import audit
 from smartregion.errors import Conflict, NotFound, Unprocessable
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from census.models import (
     Campaign,
@@ -167,6 +167,13 @@ def standing(campaign: Campaign, protocol: Protocol, tenant: Tenant, submissions
                           len(submissions))
 
 
+# What a standing reads of a submission: not its answers and comments (JSON), nor its schema's definition
+# and its tenant (joined by default), which would be loaded and decoded once per submission.
+STANDING_LOAD = (load_only(Submission.tenant_id, Submission.id, Submission.schema_key, Submission.status,
+                           Submission.completeness, Submission.submitted_at),
+                 lazyload(Submission.schema), lazyload(Submission.tenant))
+
+
 def standings(session: Session, campaign: Campaign, *, tenant_ids: list[int] | None = None,
               today: date | None = None) -> list[TenantStanding]:
     """Every participating tenant's standing (or those given); the caller picks the scope."""
@@ -178,7 +185,8 @@ def standings(session: Session, campaign: Campaign, *, tenant_ids: list[int] | N
     else:
         statement = select(Tenant).where(Tenant.id.in_(tenant_ids))
     tenants = session.scalars(statement.order_by(Tenant.name)).all()
-    subs_statement = select(Submission).where(Submission.campaign_id == campaign.id)
+    subs_statement = select(Submission).options(*STANDING_LOAD).where(
+        Submission.campaign_id == campaign.id)
     if tenant_ids is not None:
         subs_statement = subs_statement.where(Submission.tenant_id.in_(tenant_ids))
     by_tenant: dict[int, list[Submission]] = {}

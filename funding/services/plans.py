@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from smartregion import audit, tenancy
+from smartregion.db import sequential_on_citus
 from smartregion.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -204,6 +205,9 @@ def set_municipality(
 
 def approve_plan(session: Session, plan_id: int, *, actor: str) -> OperationalPlan:
     """Approve a draft: its document is frozen; the previously approved version is superseded."""
+    # The document reads every tenant's projects (in parallel on Citus) and the plan, a reference table,
+    # is written afterwards: Citus allows that only in sequential mode, chosen before the first read.
+    sequential_on_citus(session)
     plan = _draft(session, plan_id)
     with tenancy.regional_scope():
         count = session.scalar(

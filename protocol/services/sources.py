@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from protocol.dates import add_months
 from protocol.models import Protocol
@@ -57,7 +57,8 @@ def census_facts(session: Session, protocol: Protocol, tenants: list[Tenant], as
     ids = [t.id for t in tenants]
     standings = {s.tenant_id: s for s in census.standings(session, campaign, tenant_ids=ids, today=as_of)}
     handed_in: dict[int, dict[str, date]] = {}
-    statement = census.submissions_query(campaign_id=campaign.id).where(Submission.tenant_id.in_(ids))
+    statement = (census.submissions_query(campaign_id=campaign.id).where(Submission.tenant_id.in_(ids))
+                 .options(*census.STANDING_LOAD))
     for sub in session.scalars(statement):
         if sub.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED) and sub.submitted_at:
             day = sub.submitted_at.date()
@@ -88,10 +89,13 @@ def plan_progress(session: Session, tenants: list[Tenant], as_of: date) -> dict[
     """A tenant's part of the operational plan is done when an approved version names it."""
     if not enabled("funding"):
         return {}
-    from funding.models import PlanMunicipality, PlanStatus
+    from funding.models import OperationalPlan, PlanMunicipality, PlanStatus
     from funding.services import plans
 
-    by_plan = {plan.id: plan for plan in session.scalars(plans.plans_query())}
+    # The plans' documents (JSON snapshots) are not needed to know which plan was approved when.
+    by_plan = {plan.id: plan for plan in session.scalars(plans.plans_query().options(load_only(
+        OperationalPlan.id, OperationalPlan.series, OperationalPlan.version, OperationalPlan.status,
+        OperationalPlan.approved_at)))}
     ids = [t.id for t in tenants]
     progress: dict[int, Progress] = {}
     entries = session.execute(select(PlanMunicipality.tenant_id, PlanMunicipality.plan_id, PlanMunicipality.project_ids)

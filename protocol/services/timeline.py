@@ -8,9 +8,10 @@ shows as ended and its final state no longer moves.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 
+from smartregion.cache import VersionedCache, data_version
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,12 @@ class TenantState:
     days_late: int = 0
     waiver_reason: str | None = None
     detail: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        # dataclasses.asdict deep-copies every detail; with every tenant of a region that was most of the time.
+        return {"tenant_id": self.tenant_id, "slug": self.slug, "name": self.name, "due_on": self.due_on,
+                "state": self.state, "done_on": self.done_on, "days_late": self.days_late,
+                "waiver_reason": self.waiver_reason, "detail": self.detail}
 
 
 def monitoring_dates(protocol: Protocol) -> list[date]:
@@ -131,7 +138,7 @@ class Timeline:
                  "provisional": m.provisional, "period_start": m.period_start,
                  "past": m.due_on < self.today, "regional": self.regional.get(m.key),
                  "summary": {state: sum(1 for s in self.states[m.key] if s.state == state) for state in STATES},
-                 "tenants": [asdict(s) for s in self.states[m.key]]}
+                 "tenants": [s.as_dict() for s in self.states[m.key]]}
                 for m in self.milestones],
         }
 
@@ -152,6 +159,15 @@ class Timeline:
                 "milestones": [{"key": m.key, "due_on": m.due_on, "label_it": m.label_it, "label_en": m.label_en}
                                for m in self.milestones],
                 "tenants": rows}
+
+
+_TIMELINES = VersionedCache()
+
+
+def compute_cached(session: Session, protocol_id: int, *, today: date) -> Timeline:
+    """``compute``, kept while nothing in the region changes (regional scope); callers must not alter it."""
+    return _TIMELINES.get_or_build((protocol_id, today), data_version(session),
+                                   lambda: compute(session, protocol_id, today=today))
 
 
 def compute(session: Session, protocol_id: int, *, today: date) -> Timeline:
