@@ -148,7 +148,7 @@ def test_bad_files_get_clear_answers_and_lose_nothing(utility, wait_for_job, app
     assert "no data rows" in " ".join(job["result"]["warnings"])
 
     unknown, job = _import(utility, wait_for_job, _csv([[*LIGHTING_HEADER, "colore"],
-                                                       ["U1", "43,7", "11,2", "LED", "", "", "", "", "", "blu"]]),
+                                                       ["U1", "43,77", "11,25", "LED", "", "", "", "", "", "blu"]]),
                            "extra.csv")
     assert job["result"]["warnings"] == ["columns ignored (not part of the kind): colore"]
 

@@ -159,9 +159,9 @@ def test_batches_skip_committed_ones_reject_repeated_ids_and_read_ahead_passes_e
         for line in range(2, n + 2):
             asset = "A12" if line == 16 else f"A{line}"  # line 16 repeats the asset of line 12
             if line % 5:
-                yield line, asset, f"{line}\t{asset}\n", ()
+                yield line, asset, f"{line}\t{asset}\n", (), None
             else:
-                yield line, None, None, [Rejection(line, "x", "required", "", "")]
+                yield line, None, None, [Rejection(line, "x", "required", "", "")], None
 
     got = list(ReadAhead(batches(rows(25), 10, first=1)))
     assert [(b.number, b.rows, len(b.good), b.bad_rows) for b in got] == [(1, 10, 7, 3), (2, 5, 4, 1)]
@@ -220,7 +220,7 @@ def test_common_path_gives_what_the_full_check_gives(tmp_path, epsg):
         assert fast[0] == clean.asset_id
         assert _staged(fast[1]) == _staged(copy_text(clean))
     assert taken >= (2 if epsg else 3)
-    good = [text for _, _, text, _ in common.copy_rows() if text]
-    bad = [errors for _, _, text, errors in prepare(path, KINDS["public-lighting"], form_epsg=epsg).copy_rows()
+    good = [text for _, _, text, _, _ in common.copy_rows() if text]
+    bad = [errors for _, _, text, errors, _ in prepare(path, KINDS["public-lighting"], form_epsg=epsg).copy_rows()
            if text is None]
     assert len(good) == len([c for _, c, _ in full.rows() if c]) and len(bad) == len(rows) - len(good)
