@@ -225,8 +225,7 @@ def _coordinates_from_content(headers, columns, candidates, notes) -> None:
                     candidates.setdefault(other, []).append(position)
                     unit = "degrees" if other in ("longitude", "latitude") else "metres"
                     notes.append(f"column {headers[position]!r} holds {unit}: suggested as {other}")
-    bounds_of = {"x": EASTING, "y": NORTHING, "longitude": LON, "latitude": LAT}
-    for name, bounds in bounds_of.items():
+    for name in COORDINATES:
         # A one-letter header is dropped when no value could be a coordinate: "N" may be a tree's number.
         kept = [p for p in candidates.get(name, []) if len(normalize_header(str(headers[p]))) > 1
                 or not any(cell_text(v) for v in columns[p]) or _any_coordinate(_numbers(columns[p]))]

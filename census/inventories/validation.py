@@ -139,6 +139,9 @@ def map_headers(kind: Kind, headers: list[str], *, has_geometry: bool, mapping: 
         for name, columns in suggestion.ambiguous.items():
             if name not in index and name not in matched and name not in defaults:
                 matched[name] = [i for i, h in enumerate(headers) if str(h) in columns]
+    for name in defaults:
+        # A value given for the whole file wins over a column only guessed for that field.
+        matched.pop(name, None)
     for name, positions in matched.items():
         if len(positions) > 1:
             columns = " and ".join(repr(str(headers[p])) for p in positions)
@@ -537,9 +540,12 @@ class RowValidator:
                                     "longitude must be between -180 and 180", cell_text(raw_lon)))
             return None
         if not (math.isfinite(lon) and math.isfinite(lat)) or not inside_italy(lon, lat):
-            errors.append(Rejection(line, "location", "outside_italy",
-                                    f"the point ({cell_text(raw_lat)}, {cell_text(raw_lon)}) in "
-                                    f"EPSG:{self.crs.epsg} falls outside Italy", ""))
+            what = f"the point ({cell_text(raw_lat)}, {cell_text(raw_lon)}) in EPSG:{self.crs.epsg}"
+            if self.territory is not None:
+                errors.append(Rejection(line, "location", "outside_territory", self.territory.reason(what),
+                                        f"{cell_text(raw_lat)} {cell_text(raw_lon)}"))
+            else:
+                errors.append(Rejection(line, "location", "outside_italy", f"{what} falls outside Italy", ""))
             return None
         return round(lon, 7), round(lat, 7), None, 0.0
 
@@ -557,7 +563,10 @@ class RowValidator:
             shape = geo.reproject(shape, self.crs.epsg)
         except GeometryProblem as exc:
             code = "outside_italy" if "outside Italy" in str(exc) else "invalid_geometry"
-            errors.append(Rejection(line, field, code, str(exc), ""))
+            reason = str(exc)
+            if code == "outside_italy" and self.territory is not None:
+                code, reason = "outside_territory", self.territory.reason(f"the geometry ({exc})")
+            errors.append(Rejection(line, field, code, reason, ""))
             return None
         lon, lat = geo.anchor(shape)
         if shape["type"] == "Point":
