@@ -170,7 +170,8 @@ def _crs(reader, header_map, settings, rows, area, problems: list[str]) -> dict:
             if choice.source == "format" and reader.format == "geojson":
                 source = "file"
     except FileProblem as exc:
-        problems.append(str(exc))
+        if not ("does not declare its coordinate system" in str(exc) and _points(reader, header_map, rows)):
+            problems.append(str(exc))
     points = _points(reader, header_map, rows)
     metres = bool(points) and all(EASTING[0] <= abs(x) <= EASTING[1] and NORTHING[0] <= abs(y) <= NORTHING[1]
                                   for x, y in points)
