@@ -83,6 +83,6 @@ def test_secretariat_imports_todays_table_through_the_api(as_user, tmp_path):
     assert body["warnings"] and body["municipalities"] > 3000
     florence = secretariat.get("/api/v1/tenants/firenze/broadband").json
     assert florence and {r["project_type"] for r in florence} <= {"FTTH", "FWA"}
-    vernio = secretariat.get("/api/v1/broadband?istat_code=100006").json
+    vernio = secretariat.get("/api/v1/broadband?istat_code=100007").json
     assert {"status": "in attesa di permessi ANAS", "status_label_it": "in attesa di permessi ANAS",
             "plan_year": 2020}.items() <= vernio[-1].items()
