@@ -44,10 +44,20 @@ def import_funding_lines(path: Path, file_format: str) -> None:
 @click.command("opencoesione")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_opencoesione(path: Path) -> None:
-    """Join OpenCoesione project records to the projects with the same CUP."""
-    from funding.services import projects
+    """Join an OpenCoesione project file (zipped or plain CSV) to the projects with the same CUP."""
+    from smartregion import audit, tenancy
+    from smartregion.app import create_app
+    from smartregion.db import db
+    from smartregion.storage import storage
 
-    report = _run(projects.import_cohesion, path)
+    from funding.services import cohesion
+
+    app = create_app()
+    with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"), path.open("rb") as handle:
+        sha256 = storage().put(handle).sha256
+        with db.new_session() as session:
+            report = cohesion.import_cohesion(session, storage().path(sha256), file_sha256=sha256)
+            session.commit()
     click.echo(json.dumps(report, indent=1, default=str))
 
 
