@@ -119,7 +119,7 @@ def test_the_progress_follows_the_share_of_the_file_read(tmp_path, monkeypatch):
     (b"", "The file is empty."),
     (b"\n\n", "The file is empty."),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "The file is binary, not a CSV table."),
-    ("Progetti finanziati dalla coesione\nvedi allegato\n".encode(),
+    (b"Progetti finanziati dalla coesione\nvedi allegato\n",
      "The first line has no ; or , between column names: not a CSV table."),
     (oc.zipped("xl/workbook.xml", b"<workbook/>", extra={"[Content_Types].xml": b"<Types/>"}),
      "This is a spreadsheet (XLSX)"),

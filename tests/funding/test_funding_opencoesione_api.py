@@ -79,7 +79,7 @@ def test_files_that_are_not_opencoesione_projects_are_refused_at_once_and_nothin
          "The zip holds several CSV tables: progetti_esteso_TOS.csv, soggetti_esteso_TOS.csv."),
         (oc.zipped("xl/workbook.xml", b"<workbook/>", extra={"[Content_Types].xml": b"<Types/>"}), "oc.xlsx",
          "This is a spreadsheet (XLSX)"),
-        ("COD_LOCALE_PROGETTO;OC_TITOLO_PROGETTO\nX;Y\n".encode(), "oc.csv", "Missing columns: CUP, COD_COMUNE"),
+        (b"COD_LOCALE_PROGETTO;OC_TITOLO_PROGETTO\nX;Y\n", "oc.csv", "Missing columns: CUP, COD_COMUNE"),
         (b"", "empty.csv", "The file is empty."),
     ):
         refused = _send(seg, data, name)
