@@ -87,7 +87,24 @@ def filler(rng: random.Random, number: int) -> dict:
     year = 17 + number % 9
     cup = f"{'BCDEFGHIJ'[number % 9]}{rng.randint(10, 99)}{'ABCDEFGHIJ'[number % 10]}{year:02d}{number:09d}"
     start = date(2015, 1, 1) + timedelta(days=number % 3000)
-    return project(f"{number % 7}FESR{region}-{number:07d}", cup if number % 23 else "",
+    # The descriptive columns a real row carries (a published row is one to two kilobytes).
+    described = {
+        "OC_LINK": f"https://opencoesione.gov.it/it/progetti/{number % 7}fesr{region}-{number:07d}/",
+        "OC_COD_TEMA_SINTETICO": "10", "OC_TEMA_SINTETICO": "Istruzione", "OC_COD_FONTE": "FS1420",
+        "OC_DESCR_FONTE": "Fondi Strutturali 2014-2020", "FONDO_COMUNITARIO": "FESR",
+        "OC_CODICE_PROGRAMMA": f"2014IT16RFOP0{region[1:]}", "COD_OB_TEMATICO": "10",
+        "DESCR_OB_TEMATICO": "INVESTIRE NELL'ISTRUZIONE, NELLA FORMAZIONE E NELLA FORMAZIONE PROFESSIONALE",
+        "COD_RISULTATO_ATTESO": "10.7", "DESCR_RISULTATO_ATTESO": "AUMENTO DELLA PROPENSIONE DEI GIOVANI A "
+        "PERMANERE NEI CONTESTI FORMATIVI, ATTRAVERSO IL MIGLIORAMENTO DELLA SICUREZZA E DELLA FRUIBILITÀ DEGLI "
+        "AMBIENTI SCOLASTICI", "CUP_COD_NATURA": "03", "CUP_DESCR_NATURA": "REALIZZAZIONE DI LAVORI PUBBLICI "
+        "(OPERE ED IMPIANTISTICA)", "CUP_COD_TIPOLOGIA": "07", "CUP_DESCR_TIPOLOGIA": "MANUTENZIONE STRAORDINARIA",
+        "CUP_COD_SETTORE": "05", "CUP_DESCR_SETTORE": "INFRASTRUTTURE SOCIALI", "CUP_COD_SOTTOSETTORE": "08",
+        "CUP_DESCR_SOTTOSETTORE": "SOCIALI E SCOLASTICHE", "CUP_COD_CATEGORIA": "086",
+        "CUP_DESCR_CATEGORIA": "SCUOLE PRIMARIE", "OC_STATO_PROCEDURALE": "In esecuzione",
+        "OC_CODFISC_BENEFICIARIO": f"{80000000000 + number:011d}",
+        "OC_DENOM_BENEFICIARIO": f"COMUNE DI {name}", "OC_DENOM_PROGRAMMATORE": f"REGIONE {region_name}",
+    }
+    return described | project(f"{number % 7}FESR{region}-{number:07d}", cup if number % 23 else "",
                    f"RIQUALIFICAZIONE EDIFICIO SCOLASTICO N. {number} - {name}",
                    public=f"{rng.randint(10_000, 9_000_000)},{rng.randint(0, 99):02d}",
                    payments=f"{rng.randint(0, 10_000)},{rng.randint(0, 99):02d}", state=STATES[number % 4],
