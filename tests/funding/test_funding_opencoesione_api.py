@@ -129,3 +129,18 @@ def test_the_page_imports_a_file_follows_its_job_and_shows_the_answer_in_italian
     assert page_client("firenze-comune").get(status_url).status_code == 403
     assert page_client("revisore").post("/funding/opencoesione/import", content_type="multipart/form-data",
                                         data={}).status_code == 403
+
+
+def test_the_command_line_imports_a_file_the_same_way(as_user, tmp_path):
+    from click.testing import CliRunner
+
+    from funding.cli import import_opencoesione
+
+    lighting = _project(as_user("firenze-comune"), "firenze", LIGHTING, "Smart lighting - lotti 1 e 2")
+    path = tmp_path / "progetti_esteso_TOS.zip"
+    path.write_bytes(oc.zipped("progetti_esteso_TOS.csv", oc.table(published_rows())))
+    outcome = CliRunner().invoke(import_opencoesione, [str(path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert '"rows": 13' in outcome.output
+    card = as_user("firenze-comune").get(f"/api/v1/tenants/firenze/projects/{lighting}").json
+    assert card["cohesion"]["public_funding_cents"] == 800_000_00
