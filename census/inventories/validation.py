@@ -369,9 +369,9 @@ class RowValidator:
         point = self._point(cells, size)
         if point is None:
             return None
-        lon, lat = point
+        lon, lat, x, y = point
         return asset_id, (f"{line}\t{copy_escape(asset_id)}\t{copy_escape(category)}\t{operator}\t{lon}\t{lat}"
-                          f"\t0.0\t\\N\t{{{copy_escape(','.join(parts))}}}\n"), float(lon), float(lat)
+                          f"\t0.0\t\\N\t{{{copy_escape(','.join(parts))}}}\n"), x, y
 
     def _learn(self, item, parser, raw, default=None):
         """A cell's outcome on the common path: _ABSENT, _BAD or (JSON fragment, value)."""
@@ -392,8 +392,9 @@ class RowValidator:
                 return _BAD
         return f"{json.dumps(item.name)}:{json.dumps(value, ensure_ascii=False)}", value
 
-    def _point(self, cells: list, size: int) -> tuple[str, str] | None:
-        """(lon, lat) as COPY text, rounded as ``_from_columns`` rounds them, or None for anything unusual."""
+    def _point(self, cells: list, size: int) -> tuple[str, str, float, float] | None:
+        """(lon, lat) as COPY text, rounded as ``_from_columns`` rounds them, and as the numbers that text
+        reads back as (for the territory check, without parsing it again); None for anything unusual."""
         raw_lat = cells[self._lat] if self._lat < size else ""
         raw_lon = cells[self._lon] if self._lon < size else ""
         if type(raw_lat) is not str or type(raw_lon) is not str:
@@ -407,8 +408,13 @@ class RowValidator:
             if not inside_italy(x, y):  # also rules out NaN and infinities
                 return None
             # A plain decimal with at most 7 places is already rounded: PostgreSQL reads the same double.
-            return (lon_text if _plain(lon_text) else repr(round(x, 7)),
-                    lat_text if _plain(lat_text) else repr(round(y, 7)))
+            if not _plain(lon_text):
+                x = round(x, 7)
+                lon_text = repr(x)
+            if not _plain(lat_text):
+                y = round(y, 7)
+                lat_text = repr(y)
+            return lon_text, lat_text, x, y
         if not (math.isfinite(x) and math.isfinite(y)):
             return None
         if self._geographic and not (-90 <= y <= 90 and -180 <= x <= 180):
@@ -419,7 +425,8 @@ class RowValidator:
             return None
         if not (math.isfinite(lon) and math.isfinite(lat)) or not inside_italy(lon, lat):
             return None
-        return repr(round(lon, 7)), repr(round(lat, 7))
+        lon, lat = round(lon, 7), round(lat, 7)
+        return repr(lon), repr(lat), lon, lat
 
     def check(self, line: int, cells: list, geometry: dict | None) -> tuple[CleanRow | None, list[Rejection]]:
         """Validate one row: a clean row, or the list of its problems."""
