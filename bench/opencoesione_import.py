@@ -77,28 +77,10 @@ def measure(mode: str, path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def high_water_mb(pid: int | str = "self") -> float:
-    """A process's peak resident memory (VmHWM). Not ``ru_maxrss``: Linux carries that over from the
-    parent through fork and exec, so a small child of a big parent would report the parent's size."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return 0.0
-
-
-def children_of(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as listing:
-            return [int(p) for p in listing.read().split()]
-    except FileNotFoundError:
-        return []
-
-
 def child(mode: str, path: str) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from census_import import high_water_mb
+
     figures = (read_streaming if mode == "stream" else read_whole)(path)
     figures["peak_mb"] = round(high_water_mb(), 1)
     print(json.dumps(figures))
@@ -110,7 +92,7 @@ def through_the_job(path: Path, workdir: Path) -> dict:
     from sqlalchemy.engine import make_url
 
     sys.path.insert(0, str(ROOT / "bench"))
-    from census_import import _admin_conninfo
+    from census_import import _admin_conninfo, children_of, high_water_mb
 
     admin = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     name = f"smartregion_bench_{os.getpid()}_{secrets.token_hex(3)}"
