@@ -284,7 +284,8 @@ def map_result(result: dict, today: date) -> Mapped:
     try:
         total, minimum, maximum = _budget(actions_, metadata)
     except MoneyError as exc:
-        out.error("budgetOverview", f"Not a valid amount ({exc}).")
+        out.warnings.append(f"{identifier}: an amount of the budget overview cannot be read ({exc}); "
+                            "imported without budget")
         total = minimum = maximum = None
     if out.errors:
         return out
@@ -375,6 +376,8 @@ _ITALIAN = [
      lambda m: f"{m[1]}: {m[2]} non è un programma seguito dalla regione"),
     (re.compile(r"^(.+?): the budget overview cannot be read; imported without budget$"),
      lambda m: f"{m[1]}: il quadro del bilancio non è leggibile; importato senza dotazione"),
+    (re.compile(r"^(.+?): an amount of the budget overview cannot be read \((.*)\); imported without budget$"),
+     lambda m: f"{m[1]}: un importo del quadro del bilancio non è leggibile ({m[2]}); importato senza dotazione"),
     (re.compile(r"^(.+?): type of action \((.*)\) has no recorded funding rate: the programme's usual (\d+)% is "
                 r"used, check the call$"),
      lambda m: f"{m[1]}: il tipo di azione ({m[2].replace('none given', 'non indicato')}) non ha un tasso di "

@@ -131,3 +131,19 @@ def test_skip_reasons_and_warnings_are_said_in_italian_too(parsed):
             in italian)
     assert "duplicato del risultato 1" in italian
     assert all(text != ft_portal.italian(text) for text in {m for _, m in result.warnings + result.skipped})
+
+
+def test_an_unreadable_amount_in_the_budget_block_costs_the_amounts_not_the_line():
+    identifier = "HORIZON-CL5-2027-D2-01-09"
+    opening, deadline = TODAY - timedelta(days=3), TODAY + timedelta(days=60)
+    budget = portal.budget_overview(identifier, "HORIZON-RIA HORIZON Research and Innovation Actions",
+                                    years={"2027": 1}, maximum="tbc", opening=opening, deadlines=[deadline])
+    result = ft_portal.parse(portal.answer([portal.topic(
+        identifier, "Smart grids for energy communities", programme=portal.HORIZON,
+        types_of_action=["HORIZON Research and Innovation Actions"], opening=opening, deadlines=[deadline],
+        status="open", budget=budget)]), today=TODAY)
+    [(_, line)] = result.records
+    assert line["max_grant_cents"] is None and line["total_budget_cents"] is None
+    [(_, warning)] = result.warnings
+    assert warning.startswith(f"{identifier}: an amount of the budget overview cannot be read")
+    assert ft_portal.italian(warning).startswith(f"{identifier}: un importo del quadro del bilancio non è leggibile")
