@@ -16,17 +16,15 @@ def _run(service, path: Path, **kwargs) -> dict:
 
     app = create_app()
     data = path.read_bytes()
-    with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"):
-        sha256 = storage().put_bytes(data).sha256
-        session = db.new_session()
-        try:
-            report = service(session, data, file_sha256=sha256, **kwargs)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    try:
+        with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"):
+            sha256 = storage().put_bytes(data).sha256
+            with db.new_session() as session:
+                report = service(session, data, file_sha256=sha256, **kwargs)
+                session.commit()
+    finally:
+        # The command's own engine: its pooled connections would otherwise outlive it.
+        app.extensions["smartregion.db"].engine.dispose()
     return report
 
 
@@ -53,11 +51,14 @@ def import_opencoesione(path: Path) -> None:
     from funding.services import cohesion
 
     app = create_app()
-    with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"), path.open("rb") as handle:
-        sha256 = storage().put(handle).sha256
-        with db.new_session() as session:
-            report = cohesion.import_cohesion(session, storage().path(sha256), file_sha256=sha256)
-            session.commit()
+    try:
+        with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"), path.open("rb") as handle:
+            sha256 = storage().put(handle).sha256
+            with db.new_session() as session:
+                report = cohesion.import_cohesion(session, storage().path(sha256), file_sha256=sha256)
+                session.commit()
+    finally:
+        app.extensions["smartregion.db"].engine.dispose()
     click.echo(json.dumps(report, indent=1, default=str))
 
 
