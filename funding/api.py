@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from smartregion import auth, idempotency, jobs, ratelimit, tenancy
+from smartregion import auth, idempotency, ratelimit, tenancy
 from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.errors import BadRequest, Forbidden
@@ -40,7 +40,7 @@ from funding.schemas import (
     ProjectsFromCensusSchema,
     ProjectUpdateSchema,
 )
-from funding.services import lines, matching, notices, plans, projects
+from funding.services import cohesion, lines, matching, notices, plans, projects
 
 blp = Blueprint(
     "funding",
@@ -63,6 +63,14 @@ def _uploaded() -> tuple[bytes, str]:
     data = upload.read()
     stored = storage().put_bytes(data)
     return data, stored.sha256
+
+
+def _stored_upload() -> tuple[str, str]:
+    """Stream the multipart ``file`` into storage (large files never sit in memory): (filename, sha256)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("Send the file as multipart field 'file'.", errors={"file": ["Missing file."]})
+    return upload.filename or "upload", storage().put(upload.stream).sha256
 
 
 def _write_region() -> None:
@@ -157,22 +165,21 @@ def line_ranking(query, line_id):
 @blp.response(202, FundingImportAcceptedSchema)
 @blp.documents_errors(400, 413, 422)
 def import_opencoesione(_files):
-    """Join OpenCoesione records (``;``-separated) to projects with the same CUP (secretariat), as a job."""
+    """Join an OpenCoesione project file to the region's projects by CUP (secretariat), as a job.
+
+    The file is the project table as OpenCoesione publishes it (``progetti_esteso``, a zipped CSV of
+    hundreds of thousands of rows, ``;`` or ``,``): its header is checked at once (422 when it is not
+    that table), its rows are read by the job. The job's result lists the projects updated and every
+    row skipped (outside the region's municipalities, without CUP, with a CUP no project has) or refused.
+    """
     _write_region()
     key = idempotency.request_key()
-    data, sha256 = _uploaded()
+    filename, sha256 = _stored_upload()
     session = get_session()
-    digest = idempotency.fingerprint(sha256)
+    digest = idempotency.fingerprint("opencoesione", sha256)
     if (stored := idempotency.replay(session, key, digest)) is not None:
         return stored
-    projects.parse_cohesion(data)
-    job = jobs.enqueue(
-        session,
-        "imports",
-        "funding.jobs.import_cohesion",
-        sha256=sha256,
-        description="OpenCoesione import",
-    )
+    job = cohesion.start_import(session, storage().path(sha256), sha256, filename)
     body = {"job_id": job.id, "file_sha256": sha256}
     idempotency.remember(session, key, digest, body, 202)
     return body

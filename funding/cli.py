@@ -16,17 +16,15 @@ def _run(service, path: Path, **kwargs) -> dict:
 
     app = create_app()
     data = path.read_bytes()
-    with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"):
-        sha256 = storage().put_bytes(data).sha256
-        session = db.new_session()
-        try:
-            report = service(session, data, file_sha256=sha256, **kwargs)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    try:
+        with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"):
+            sha256 = storage().put_bytes(data).sha256
+            with db.new_session() as session:
+                report = service(session, data, file_sha256=sha256, **kwargs)
+                session.commit()
+    finally:
+        # The command's own engine: its pooled connections would otherwise outlive it.
+        app.extensions["smartregion.db"].engine.dispose()
     return report
 
 
@@ -44,10 +42,23 @@ def import_funding_lines(path: Path, file_format: str) -> None:
 @click.command("opencoesione")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_opencoesione(path: Path) -> None:
-    """Join OpenCoesione project records to the projects with the same CUP."""
-    from funding.services import projects
+    """Join an OpenCoesione project file (zipped or plain CSV) to the projects with the same CUP."""
+    from smartregion import audit, tenancy
+    from smartregion.app import create_app
+    from smartregion.db import db
+    from smartregion.storage import storage
 
-    report = _run(projects.import_cohesion, path)
+    from funding.services import cohesion
+
+    app = create_app()
+    try:
+        with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"), path.open("rb") as handle:
+            sha256 = storage().put(handle).sha256
+            with db.new_session() as session:
+                report = cohesion.import_cohesion(session, storage().path(sha256), file_sha256=sha256)
+                session.commit()
+    finally:
+        app.extensions["smartregion.db"].engine.dispose()
     click.echo(json.dumps(report, indent=1, default=str))
 
 

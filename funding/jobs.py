@@ -35,13 +35,18 @@ def import_lines(ctx: JobContext, *, sha256: str, file_format: str) -> dict:
     return lines.import_lines(ctx.session, data, file_format=file_format, file_sha256=sha256)
 
 
-def import_cohesion(ctx: JobContext, *, sha256: str) -> dict:
-    """Join a stored OpenCoesione file to the projects with the same CUP; safe to run again."""
+def import_cohesion(ctx: JobContext, *, sha256: str, filename: str | None = None) -> dict:
+    """Join a stored OpenCoesione file to the projects with the same CUP; safe to run again.
+
+    The file is read as a stream from storage; the bar follows the share of it read (to 90%), then the
+    projects are written in the job's one transaction.
+    """
     from smartregion.storage import storage
 
-    from funding.services import projects
+    from funding.services import cohesion
 
-    ctx.progress(5, "reading the stored file")
-    with storage().open(sha256) as stream:
-        data = stream.read()
-    return projects.import_cohesion(ctx.session, data, file_sha256=sha256)
+    ctx.progress(2, "reading the stored file")
+    report = cohesion.import_cohesion(ctx.session, storage().path(sha256), file_sha256=sha256,
+                                      progress=lambda share: ctx.progress(2 + 88 * share, "rows read"))
+    ctx.progress(95, "projects updated")
+    return report

@@ -40,6 +40,10 @@ class FundingLine(CreatedAt, Base):
     __table_args__ = (
         UniqueConstraint("external_source", "external_id"),
         CheckConstraint("cofinancing_rate_bp > 0 AND cofinancing_rate_bp <= 10000", name="rate_in_range"),
+        CheckConstraint(
+            "non_profit_rate_bp IS NULL OR (non_profit_rate_bp >= cofinancing_rate_bp AND non_profit_rate_bp <= 10000)",
+            name="non_profit_rate_in_range",
+        ),
         CheckConstraint("min_grant_cents IS NULL OR min_grant_cents >= 0", name="min_grant_not_negative"),
         CheckConstraint("max_grant_cents IS NULL OR max_grant_cents > 0", name="max_grant_positive"),
         CheckConstraint("total_budget_cents IS NULL OR total_budget_cents > 0", name="budget_positive"),
@@ -64,6 +68,10 @@ class FundingLine(CreatedAt, Base):
     min_grant_cents: Mapped[int | None] = mapped_column(BigInteger)
     max_grant_cents: Mapped[int | None] = mapped_column(BigInteger)
     cofinancing_rate_bp: Mapped[int] = mapped_column(Integer)
+    # Where the programme pays non-profit legal entities (public bodies, universities) more than others.
+    non_profit_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    # The programme's type of action, e.g. HORIZON-IA (innovation action): it sets the rates.
+    action_type: Mapped[str | None] = mapped_column(String(40))
     beneficiary_kinds: Mapped[list] = mapped_column(JSONB, default=list)
     domains: Mapped[list] = mapped_column(JSONB, default=list)
     territories: Mapped[list] = mapped_column(JSONB, default=list)

@@ -239,6 +239,12 @@ PUBLIC_KINDS = frozenset(
 )
 
 
+# Applicants that are not non-profit legal entities: where a programme pays non-profit ones more (a Horizon
+# Europe innovation action), a project with any of these among its applicants gets the general rate.
+FOR_PROFIT_KINDS = frozenset({BeneficiaryKind.PARTICIPATED_COMPANY, BeneficiaryKind.ENTERPRISE, BeneficiaryKind.SME})
+FOR_PROFIT_MASK = sum(KIND_BITS[k] for k in FOR_PROFIT_KINDS)
+
+
 def domains_mask(domains) -> int:
     mask = 0
     for d in domains:

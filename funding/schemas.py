@@ -33,6 +33,11 @@ class FundingLineInputSchema(ma.Schema):
     min_grant_cents = Money(allow_none=True)
     max_grant_cents = Money(allow_none=True)
     cofinancing_rate_bp = Money(required=True, metadata={"description": "10000 = 100%"})
+    non_profit_rate_bp = Money(
+        allow_none=True,
+        metadata={"description": "The rate for non-profit applicants, where higher (10000 = 100%)"},
+    )
+    action_type = Str(allow_none=True, metadata={"example": "HORIZON-IA"})
     beneficiary_kinds = ma.fields.List(Str(), load_default=list)
     domains = ma.fields.List(Str(), load_default=list)
     territories = ma.fields.List(Str(), load_default=list, metadata={"example": ["IT-R09"]})

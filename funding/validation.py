@@ -171,6 +171,24 @@ def _enum_list(data: Mapping, key: str, enum, errors: Errors) -> list[str]:
     return result
 
 
+def _rate(data: Mapping, key: str, errors: Errors, *, required: bool = False) -> int | None:
+    """A percentage as basis points, more than 0 and at most 10000."""
+    value = data.get(key)
+    if blank(value):
+        if required:
+            errors.add(key, "Missing data for required field.")
+        return None
+    try:
+        bp = parse_rate_bp(value)
+    except ValueError:
+        errors.add(key, "Not a valid percentage.")
+        return None
+    if not 0 < bp <= 10000:
+        errors.add(key, "Must be more than 0% and at most 100%.")
+        return None
+    return bp
+
+
 def clean_funding_line(data: Mapping) -> tuple[dict, Errors]:
     """A funding line (linea di finanziamento) from loosely typed fields."""
     errors = Errors()
@@ -199,20 +217,12 @@ def clean_funding_line(data: Mapping) -> tuple[dict, Errors]:
     if clean["url"] and not _URL.match(clean["url"]):
         errors.add("url", "Not a valid http(s) URL.")
 
-    rate = data.get("cofinancing_rate")
-    if blank(rate):
-        errors.add("cofinancing_rate", "Missing data for required field.")
-        clean["cofinancing_rate_bp"] = None
-    else:
-        try:
-            bp = parse_rate_bp(rate)
-        except ValueError:
-            errors.add("cofinancing_rate", "Not a valid percentage.")
-            bp = None
-        if bp is not None and not 0 < bp <= 10000:
-            errors.add("cofinancing_rate", "Must be more than 0% and at most 100%.")
-            bp = None
-        clean["cofinancing_rate_bp"] = bp
+    clean["cofinancing_rate_bp"] = _rate(data, "cofinancing_rate", errors, required=True)
+    clean["non_profit_rate_bp"] = _rate(data, "non_profit_rate", errors)
+    clean["action_type"] = _text(data, "action_type", errors, limit=40)
+    rate, non_profit = clean["cofinancing_rate_bp"], clean["non_profit_rate_bp"]
+    if rate is not None and non_profit is not None and non_profit < rate:
+        errors.add("non_profit_rate", "The rate for non-profit applicants is below the line's rate.")
 
     territories = []
     for item in split_list(data.get("territories")):

@@ -67,6 +67,8 @@ MESSAGES_IT = {
     "Not a valid http(s) URL.": "Non è un indirizzo http(s) valido.",
     "Not a valid percentage.": "Non è una percentuale valida.",
     "Must be more than 0% and at most 100%.": "Deve essere maggiore di 0% e al massimo 100%.",
+    "The rate for non-profit applicants is below the line's rate.":
+        "Il tasso per gli enti senza scopo di lucro è inferiore a quello della linea.",
     "The minimum grant is above the maximum grant.": "Il contributo minimo supera quello massimo.",
     "The maximum grant is above the line's total budget.": "Il contributo massimo supera la dotazione della linea.",
     "A deadline falls before the opening date.": "Una scadenza precede la data di apertura.",
@@ -230,11 +232,11 @@ def line_detail(line_id):
 
 LINE_TEXT_FIELDS = (
     "programme", "level", "call_identifier", "topic_identifier", "title", "description", "opening_date",
-    "deadline_model", "total_budget", "min_grant", "max_grant", "cofinancing_rate", "territories",
-    "min_partners", "trl_min", "trl_max", "url", "external_id",
+    "deadline_model", "total_budget", "min_grant", "max_grant", "cofinancing_rate", "non_profit_rate",
+    "action_type", "territories", "min_partners", "trl_min", "trl_max", "url", "external_id",
 )
 # The service's field names (cents, basis points) as the form's (EUR, percent).
-LINE_FORM_NAMES = lines.MONEY_FIELDS | {"cofinancing_rate_bp": "cofinancing_rate"}
+LINE_FORM_NAMES = lines.MONEY_FIELDS | lines.RATE_FIELDS
 
 
 def _line_form_values(form) -> dict:
@@ -259,6 +261,9 @@ def _line_values(line: FundingLine, lang: str) -> dict:
         "total_budget": _amount_text(line.total_budget_cents, lang),
         "min_grant": _amount_text(line.min_grant_cents, lang), "max_grant": _amount_text(line.max_grant_cents, lang),
         "cofinancing_rate": format_percent(line.cofinancing_rate_bp, lang).rstrip("%"),
+        "non_profit_rate": ("" if line.non_profit_rate_bp is None
+                            else format_percent(line.non_profit_rate_bp, lang).rstrip("%")),
+        "action_type": text(line.action_type),
         "beneficiary_kinds": list(line.beneficiary_kinds), "domains": list(line.domains),
         "territories": ", ".join(line.territories), "partnership_required": line.partnership_required,
         "min_partners": text(line.min_partners or ""), "trl_min": text(line.trl_min), "trl_max": text(line.trl_max),

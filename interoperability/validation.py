@@ -8,13 +8,14 @@ are walked again to explain every error with a JSON pointer into the payload as 
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
 
-from interoperability import ngsild
+from interoperability import forms, ngsild
 from interoperability.registry import SchemaRegistry, resolve_pointer
 from interoperability.standards import UNIT_CODES, StandardDefinition
 
@@ -136,26 +137,30 @@ class CompiledStandard:
                     )
                 ],
             )
-        form = ngsild.detect_form(entity)
-        key_values, origin, problems = ngsild.to_key_values(entity, form)
-        entity_id = entity.get("id") if isinstance(entity.get("id"), str) else None
-        entity_type = entity.get("type") if isinstance(entity.get("type"), str) else None
+        form = forms.detect(entity)
+        key_values, origin, problems, _ = forms.to_key_values(entity, form)
+        entity_id = key_values.get("id") if isinstance(key_values.get("id"), str) else None
+        entity_type = key_values.get("type") if isinstance(key_values.get("type"), str) else None
         result = EntityResult(index, entity_id, entity_type, form, key_values=key_values)
         if problems:
+            rule = "ngsi-v2.structure" if form == forms.NGSI_V2 else "ngsi-ld.structure"
             result.errors.extend(
-                Violation(p.pointer, "ngsi-ld.structure", p.message, p.pointer.lstrip("/").split("/")[0])
+                Violation(p.pointer, rule, p.message, p.pointer.lstrip("/").split("/")[0])
                 for p in problems
             )
         if form == ngsild.NORMALIZED and self._units:
             result.errors.extend(self._unit_errors(entity))
         if not self.validator.is_valid(key_values):
             result.errors.extend(self._explain(key_values, origin))
+        if form == forms.GEOJSON:
+            result.errors = [Violation(forms.pointer_in_payload(v.pointer, form), v.rule, v.message, v.attribute)
+                             for v in result.errors]
         del result.errors[MAX_ERRORS_PER_ENTITY:]
         return result
 
     def validate(self, payload: Any) -> Report:
-        """Validate one entity or a list of entities; the report keeps their order."""
-        entities = payload if isinstance(payload, list) else [payload]
+        """Validate one entity, a list of entities or a GeoJSON FeatureCollection; the report keeps their order."""
+        entities = forms.expand(payload)
         results = [self.check(entity, index) for index, entity in enumerate(entities)]
         return Report(self.definition.code, self.definition.version, results)
 
@@ -253,10 +258,10 @@ class CompiledStandard:
             ]
         if keyword == "enum":
             node = self._schema_node(schema_path) or []
-            allowed = ", ".join(str(v) for v in node[:30]) if isinstance(node, list) else ""
+            allowed = ", ".join(json.dumps(v, ensure_ascii=False) for v in node[:30]) if isinstance(node, list) else ""
             value = _value_at(instance, instance_path)
             rule = f"{source}.code-list" if source == "regional" else f"{source}.enum"
-            message = f"{where} is '{value}', which is not in the allowed list: {allowed}"
+            message = _enum_message(where, value, node if isinstance(node, list) else [], allowed)
             if instance_path[-1:] == ["type"] and instance_path[:1] == ["location"]:
                 message = (
                     f"location is a GeoJSON {value}; {label} accepts {' or '.join(self.definition.geometry_types)}"
@@ -307,6 +312,21 @@ class CompiledStandard:
             message = f"{where} is {_json_kind(value)} {_short(value)}, but must be {expected}"
             return [Violation(pointer, f"{source}.type", _with_hint(message, hint), attribute)]
         return [Violation(pointer, f"{source}.{keyword}", _with_hint(f"{where}: {error.message}", hint), attribute)]
+
+
+def _enum_message(where: str, value: Any, allowed_values: list[Any], allowed: str) -> str:
+    """Why a value is not in a list, saying what it really is when it looks like an allowed one."""
+    shown = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value != value.strip() and value.strip() in allowed_values:
+        return f"{where} is {shown}, with spaces around it; send {json.dumps(value.strip())} exactly"
+    if isinstance(value, str) and value not in allowed_values and \
+            value.casefold() in {str(a).casefold() for a in allowed_values}:
+        return f"{where} is {shown}; the allowed values are case-sensitive: {allowed}"
+    if not isinstance(value, str) and any(str(a) == str(value) for a in allowed_values):
+        return f"{where} is {_json_kind(value)} {shown}, but the allowed values are strings: {allowed}"
+    if isinstance(value, (list, dict)):
+        return f"{where} is {_json_kind(value)} {shown}, but must be one of: {allowed}"
+    return f"{where} is {shown}, which is not in the allowed list: {allowed}"
 
 
 def _with_hint(message: str, hint: str) -> str:

@@ -292,6 +292,7 @@ def rq_worker(app, test_env, live_server):
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()  # reaped, or Popen warns that it is still running
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from .schemas import (
     BroadbandRecordSchema,
     CadastreSchema,
     CategoryQuerySchema,
+    PreviewSchema,
     ReviewSchema,
     TemplateQuerySchema,
     UploadAcceptedSchema,
@@ -90,15 +91,34 @@ class Inventories(MethodView):
         file = files["file"]
         sha256, size = _store(file)
         session = get_session()
-        digest = idempotency.fingerprint(form["kind"], form.get("crs"), sha256)
+        digest = idempotency.fingerprint(form["kind"], form.get("crs"), sha256, form.get("mapping"),
+                                         form.get("defaults"), form.get("layer"))
         if (stored := idempotency.replay(session, key, digest)) is not None:
             return stored
         received = services.receive_upload(
             session, tenant.id, kind=form["kind"], filename=file.filename or "upload", sha256=sha256,
-            size=size, path=storage().path(sha256), epsg=form.get("crs"), actor=auth.require_user().username)
+            size=size, path=storage().path(sha256), epsg=form.get("crs"), actor=auth.require_user().username,
+            mapping=form.get("mapping"), defaults=form.get("defaults"), layer=form.get("layer"))
         body, status = _accepted(slug, received), 200 if received.duplicate else 202
         idempotency.remember(session, key, digest, body, status)
         return body, status
+
+
+@blp.route("/tenants/<slug>/inventories/preview")
+class InventoryPreview(MethodView):
+    @blp.arguments(UploadFormSchema, location="form")
+    @blp.arguments(UploadFileSchema, location="files")
+    @blp.response(200, PreviewSchema)
+    @blp.documents_errors(400, 404, 413, 422)
+    def post(self, form, files, slug):
+        """Read a file without importing it: columns, first rows, suggested mapping, CRS candidates, problems."""
+        tenant = auth.enter_tenant(slug, write=True, roles=WRITERS)
+        file = files["file"]
+        sha256, _ = _store(file)
+        return services.preview_upload(get_session(), tenant.id, path=storage().path(sha256),
+                                       filename=file.filename or "upload", kind=form["kind"], epsg=form.get("crs"),
+                                       mapping=form.get("mapping"), defaults=form.get("defaults"),
+                                       layer=form.get("layer"))
 
 
 @blp.route("/tenants/<slug>/inventories/<int:upload_id>")

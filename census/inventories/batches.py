@@ -32,27 +32,59 @@ class Batch:
     bad_rows: int
 
 
-def batches(rows: Iterator, batch_rows: int, *, first: int = 0) -> Iterator[Batch]:
-    """Group (line, asset id, COPY text, rejections) rows into batches; batches below ``first`` are skipped."""
-    number, count, good, bad, bad_rows, seen = 0, 0, [], [], 0, {}
-    for line, asset_id, text, errors in rows:
+def batches(rows: Iterator, batch_rows: int, *, first: int = 0, territory=None) -> Iterator[Batch]:
+    """Group (line, asset id, COPY text, rejections, point) rows into batches; batches below ``first`` are skipped.
+
+    Points still to be placed are checked against the territory once per batch, before repeated
+    asset ids are looked for, so that a row outside the territory never hides a later good one.
+    """
+    number, count, pending, bad_rows = 0, 0, [], 0
+    bad: list[Rejection] = []
+    for line, asset_id, text, errors, point in rows:
         count += 1
         if number >= first:
             if text is None:
                 bad.extend(errors)
                 bad_rows += 1
-            elif (earlier := seen.setdefault(asset_id, line)) != line:
-                bad.append(Rejection(line, "asset_id", "duplicate_asset_id",
-                                     f"asset_id {asset_id} already appears on line {earlier}", asset_id))
-                bad_rows += 1
             else:
-                good.append(text)
+                pending.append((line, asset_id, text, point))
         if count == batch_rows:
             if number >= first:
-                yield Batch(number, count, good, bad, bad_rows)
-            number, count, good, bad, bad_rows, seen = number + 1, 0, [], [], 0, {}
+                yield _close(number, count, pending, bad, bad_rows, territory)
+            number, count, pending, bad, bad_rows = number + 1, 0, [], [], 0
     if count and number >= first:
-        yield Batch(number, count, good, bad, bad_rows)
+        yield _close(number, count, pending, bad, bad_rows, territory)
+
+
+def _close(number: int, count: int, pending: list, bad: list[Rejection], bad_rows: int, territory) -> Batch:
+    outside = _outside(pending, territory)
+    good: list[str] = []
+    seen: dict[str, int] = {}
+    for position, (line, asset_id, text, point) in enumerate(pending):
+        if position in outside:
+            lon, lat = point
+            bad.append(Rejection(line, "location", "outside_territory",
+                                 territory.reason(f"the point ({lat}, {lon})"), f"{lat} {lon}"))
+            bad_rows += 1
+        elif (earlier := seen.setdefault(asset_id, line)) != line:
+            bad.append(Rejection(line, "asset_id", "duplicate_asset_id",
+                                 f"asset_id {asset_id} already appears on line {earlier}", asset_id))
+            bad_rows += 1
+        else:
+            good.append(text)
+    # Rejections are written in file order, as the error report lists them.
+    bad.sort(key=lambda r: r.line)
+    return Batch(number, count, good, bad, bad_rows)
+
+
+def _outside(pending: list, territory) -> set[int]:
+    if territory is None:
+        return set()
+    positions = [i for i, row in enumerate(pending) if row[3] is not None]
+    if not positions:
+        return set()
+    inside = territory.contains([pending[i][3][0] for i in positions], [pending[i][3][1] for i in positions])
+    return {i for i, ok in zip(positions, inside.tolist(), strict=True) if not ok}
 
 
 class ReadAhead:

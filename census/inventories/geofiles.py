@@ -1,17 +1,13 @@
-"""GeoJSON, zipped Shapefile and GeoPackage readers."""
+"""GeoJSON read as map servers and GIS tools write it, and the encoding of Shapefiles that do not declare it."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import sqlite3
-import tempfile
 from collections.abc import Iterator
 
-from .crs import CrsProblem, epsg_from_wkt, parse_epsg
-from .readers import FileProblem, Limits, Row, check_zip
-from .wkb import GeometryProblem, decode_gpkg
+from .crs import CrsProblem, parse_epsg
+from .readers import FileProblem, Row
 
 
 def _declared_epsg(read) -> int | None:
@@ -91,86 +87,25 @@ class GeoJsonReader:
             yield number, cells, geometry
 
 
-class ShapefileReader:
-    """A zipped ESRI Shapefile: .shp, .shx, .dbf, the .prj for the coordinate system, optional .cpg."""
+def shapefile_encoding(shp_path: str) -> str | None:
+    """The encoding of a Shapefile's attributes when the file does not say it (no .cpg, no DBF code page).
 
-    format = "shapefile"
-    has_geometry = True
-
-    def __init__(self, path: str | os.PathLike, *, limits: Limits | None = None) -> None:
-        archive = check_zip(path, limits)
-        try:
-            shp_names = [n for n in archive.namelist() if n.lower().endswith(".shp")
-                         and not n.startswith("__MACOSX")]
-            if len(shp_names) != 1:
-                raise FileProblem("the zip must hold exactly one Shapefile (.shp)")
-            stem = shp_names[0][:-4]
-            members = {n[len(stem):].lower(): n for n in archive.namelist() if n[:-4] == stem}
-            for needed in (".shx", ".dbf"):
-                if needed not in members:
-                    raise FileProblem(f"the Shapefile is incomplete: {needed} is missing")
-            self._dir = tempfile.mkdtemp(prefix="shp-")
-            for suffix, name in members.items():
-                with archive.open(name) as src, open(os.path.join(self._dir, "layer" + suffix), "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-        finally:
-            archive.close()
-        base = os.path.join(self._dir, "layer")
-        self.epsg = None
-        if ".prj" in members:
-            with open(base + ".prj", encoding="latin-1") as handle:
-                wkt = handle.read().strip()
-            if wkt:
-                self.epsg = _declared_epsg(lambda: epsg_from_wkt(wkt))
-        encoding = "utf-8"
-        if ".cpg" in members:
-            with open(base + ".cpg", encoding="latin-1") as handle:
-                encoding = _cpg_encoding(handle.read())
-        elif not _dbf_is_utf8(base + ".dbf"):
-            encoding = "cp1252"
-        self._base = base
-        self._encoding = encoding
-        import shapefile
-
-        try:
-            with shapefile.Reader(base, encoding=encoding) as reader:
-                self.headers = [field[0] for field in reader.fields[1:]]
-        except shapefile.ShapefileException as exc:
-            self.close()
-            raise FileProblem(f"the Shapefile cannot be read: {exc}") from None
-
-    def rows(self) -> Iterator[Row]:
-        import shapefile
-
-        try:
-            with shapefile.Reader(self._base, encoding=self._encoding) as reader:
-                for number, item in enumerate(reader.iterShapeRecords(), start=1):
-                    shape = item.shape
-                    geometry = None
-                    if shape.shapeType != shapefile.NULL and shape.points:
-                        try:
-                            geometry = shape.__geo_interface__
-                        except Exception as exc:  # pyshp raises plain Exceptions for broken rings
-                            geometry = {"invalid": f"broken shape: {exc}"}
-                    yield number, list(item.record), geometry
-        except (shapefile.ShapefileException, UnicodeDecodeError) as exc:
-            raise FileProblem(f"the Shapefile cannot be read: {exc}") from None
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        shutil.rmtree(self._dir, ignore_errors=True)
-
-
-def _cpg_encoding(text: str) -> str:
-    name = text.strip().lower()
-    if name in ("", "utf-8", "utf8", "65001"):
-        return "utf-8"
-    if name in ("1252", "ansi 1252", "windows-1252", "cp1252"):
-        return "cp1252"
-    if name in ("iso-8859-1", "iso88591", "latin1", "88591"):
-        return "latin-1"
-    return "utf-8"
+    GDAL follows a .cpg file or the DBF's language driver byte; without either, most Italian
+    exports are UTF-8 (QGIS) or Windows-1252 (older ArcGIS), told apart by trying UTF-8 first.
+    """
+    stem = shp_path[:-4]
+    dbf = next((stem + s for s in (".dbf", ".DBF") if os.path.exists(stem + s)), None)
+    if dbf is None:
+        raise FileProblem("the Shapefile is incomplete: .dbf is missing")
+    if not any(os.path.exists(stem + s) for s in (".shx", ".SHX")):
+        raise FileProblem("the Shapefile is incomplete: .shx is missing")
+    if any(os.path.exists(stem + suffix) for suffix in (".cpg", ".CPG")):
+        return None
+    with open(dbf, "rb") as handle:
+        header = handle.read(32)
+        if len(header) >= 30 and header[29]:
+            return None
+        return "UTF-8" if _dbf_is_utf8(dbf) else "CP1252"
 
 
 def _dbf_is_utf8(path: str) -> bool:
@@ -188,66 +123,3 @@ def _dbf_is_utf8(path: str) -> bool:
     return True
 
 
-class GeoPackageReader:
-    """The first feature table of an OGC GeoPackage, its srs read from gpkg_spatial_ref_sys.
-
-    A GeoPackage is an uploaded file whose container format is SQLite; it is opened read-only and
-    immutable, only to read its features. The platform's own data live in PostgreSQL.
-    """
-
-    format = "geopackage"
-    has_geometry = True
-
-    def __init__(self, path: str | os.PathLike, table: str | None = None) -> None:
-        uri = "file:" + os.path.abspath(os.fspath(path)) + "?mode=ro&immutable=1"
-        try:
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            tables = [r[0] for r in self._db.execute(
-                "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")]
-        except sqlite3.DatabaseError:
-            raise FileProblem("the file is an SQLite database but not a GeoPackage") from None
-        if not tables:
-            raise FileProblem("the GeoPackage has no feature table")
-        self.table = table if table in tables else tables[0]
-        found = self._db.execute(
-            "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", (self.table,)
-        ).fetchone()
-        if found is None:
-            raise FileProblem(f"the GeoPackage table {self.table!r} has no geometry column")
-        self._geometry_column, srs_id = found
-        self.epsg = _declared_epsg(lambda: self._srs_epsg(srs_id))
-        columns = self._db.execute(f'PRAGMA table_info("{_quote(self.table)}")').fetchall()
-        self.headers = [c[1] for c in columns if c[1] != self._geometry_column and not (c[5] and c[1] == "fid")]
-
-    def _srs_epsg(self, srs_id: int) -> int | None:
-        if srs_id in (0, -1):
-            return None
-        row = self._db.execute(
-            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
-            "WHERE srs_id = ?", (srs_id,)).fetchone()
-        if row is None:
-            raise CrsProblem(f"the GeoPackage refers to srs_id {srs_id}, missing from gpkg_spatial_ref_sys")
-        organization, code, definition = row
-        if str(organization).upper() == "EPSG":
-            return parse_epsg(int(code))
-        if definition and definition.strip().lower() != "undefined":
-            return epsg_from_wkt(definition)
-        return None
-
-    def rows(self) -> Iterator[Row]:
-        columns = ", ".join(f'"{_quote(c)}"' for c in [*self.headers, self._geometry_column])
-        cursor = self._db.execute(f'SELECT {columns} FROM "{_quote(self.table)}" ORDER BY rowid')
-        try:
-            for number, record in enumerate(cursor, start=1):
-                cells = ["" if v is None else v for v in record[:-1]]
-                try:
-                    geometry, _ = decode_gpkg(record[-1])
-                except GeometryProblem as exc:
-                    geometry = {"invalid": str(exc)}
-                yield number, cells, geometry
-        finally:
-            self._db.close()
-
-
-def _quote(name: str) -> str:
-    return name.replace('"', '""')

@@ -10,7 +10,11 @@ from pyproj import Geod
 from pyproj.exceptions import ProjError
 
 from .crs import inside_italy, to_wgs84
-from .wkb import GeometryProblem
+
+
+class GeometryProblem(ValueError):
+    """A geometry that cannot be read or is not valid."""
+
 
 _GEOD = Geod(ellps="WGS84")
 POINT_TYPES = ("Point",)

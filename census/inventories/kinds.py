@@ -23,6 +23,19 @@ class Field:
 
 
 @dataclass(frozen=True)
+class SmartDataModel:
+    """The Smart Data Models entity an inventory kind is published as, and which field feeds which attribute.
+
+    Declarative on purpose: the NGSI-LD export reads it, so a new kind needs no export code.
+    """
+
+    entity_type: str
+    subject: str
+    attributes: dict[str, str]
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Kind:
     """An inventory kind: a point or line layer of the network cadastre."""
 
@@ -33,6 +46,8 @@ class Kind:
     fields: tuple[Field, ...]
     category: str
     category_field: str | None = None
+    aliases: tuple[str, ...] = ()
+    smart_data_model: SmartDataModel | None = None
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -55,15 +70,22 @@ ASSET_ID = Field("asset_id", "Asset id", "Codice asset", "id", True,
                  ("id", "codice", "codice_asset", "id_asset", "codice_punto_luce", "id_punto_luce",
                   "punto_luce", "matricola", "identificativo", "codice_identificativo", "cod", "asset",
                   "fid_gestore", "codice_tratta", "id_tratta", "codice_sensore", "id_sensore",
-                  "codice_unita", "id_unita"), example="PL-000001")
+                  "codice_unita", "id_unita", "codice_albero", "id_albero", "numero_albero", "n_albero",
+                  "codice_pianta", "id_pianta", "stop_id", "codice_fermata", "id_fermata", "id_colonnina",
+                  "codice_colonnina", "id_stazione", "codice_stazione", "id_pdr", "evse_id"),
+                 example="PL-000001")
 LATITUDE = Field("latitude", "Latitude (WGS84)", "Latitudine (WGS84)", "latitude", False,
-                 ("lat", "latitudine", "lat_wgs84", "y_wgs84"), example="43.5486")
+                 ("lat", "latitudine", "lat_wgs84", "y_wgs84", "stop_lat", "lat_dd", "latitude_wgs84"),
+                 example="43.5486")
 LONGITUDE = Field("longitude", "Longitude (WGS84)", "Longitudine (WGS84)", "longitude", False,
-                  ("lon", "lng", "long", "longitudine", "lon_wgs84", "x_wgs84"), example="10.3106")
+                  ("lon", "lng", "long", "longitudine", "lon_wgs84", "x_wgs84", "stop_lon", "lon_dd",
+                   "longitude_wgs84"), example="10.3106")
 X = Field("x", "Easting", "Coordinata Est", "x", False,
-          ("est", "easting", "coord_x", "coordinata_x", "x_coord"))
+          ("x", "e", "est", "east", "easting", "coord_x", "coordx", "coordinata_x", "x_coord", "x_gb", "est_gb",
+           "x_utm", "utm_x", "coord_est", "gauss_boaga_x"))
 Y = Field("y", "Northing", "Coordinata Nord", "y", False,
-          ("nord", "northing", "coord_y", "coordinata_y", "y_coord"))
+          ("y", "n", "nord", "north", "northing", "coord_y", "coordy", "coordinata_y", "y_coord", "y_gb",
+           "nord_gb", "y_utm", "utm_y", "coord_nord", "gauss_boaga_y"))
 OPERATOR = Field("operator", "Operator", "Gestore", "text", False,
                  ("gestore", "operatore", "societa", "ente_gestore", "owner", "proprietario"),
                  example="ASA S.p.A.")
@@ -201,15 +223,127 @@ BROADBAND_COVERAGE = Kind(
     category="broadband",
 )
 
-KINDS: dict[str, Kind] = {k.slug: k for k in (PUBLIC_LIGHTING, NETWORK_SEGMENTS, SENSORS, BROADBAND_COVERAGE)}
+TREE_CONDITION = _choices({
+    "good": ("buono", "buona", "ottimo", "vigoroso", "sano"),
+    "fair": ("discreto", "discreta", "medio", "mediocre", "sufficiente"),
+    "poor": ("scarso", "scarsa", "cattivo", "pessimo", "deperiente", "sofferente", "compromesso"),
+    "dead": ("morto", "secco", "seccaggine", "deceased"),
+})
+# Failure propensity classes (classi di propensione al cedimento, FRC) of Italian tree surveys.
+TREE_RISK = _choices({"A": ("classe a",), "B": ("classe b",), "C": ("classe c",), "C-D": ("cd", "c/d", "classe c-d"),
+                      "D": ("classe d",)})
+CHARGER_STATUS = _choices({
+    "available": ("attivo", "attiva", "disponibile", "in servizio", "in esercizio", "operativo", "working",
+                  "operational", "in service"),
+    "out-of-service": ("fuori servizio", "guasto", "non disponibile", "inattivo", "outofservice", "out of order"),
+    "planned": ("in progetto", "previsto", "pianificato", "planned", "in programma"),
+    "under-construction": ("in costruzione", "in realizzazione", "in installazione", "under construction"),
+})
+
+URBAN_TREES = Kind(
+    "urban-trees", "Urban trees", "Alberi (catasto degli alberi)", "point",
+    (
+        ASSET_ID, LATITUDE, LONGITUDE, X, Y,
+        Field("species", "Species", "Specie", "text", True,
+              ("specie", "specie_botanica", "nome_scientifico", "nome_latino", "essenza", "genere_specie",
+               "species_name", "scientific_name", "taxon", "nome_specie", "specie_arborea"),
+              example="Tilia cordata"),
+        Field("common_name", "Common name", "Nome comune", "text", False,
+              ("nome_comune", "nome_volgare", "nome_italiano", "common_name"), example="Tiglio"),
+        Field("height_m", "Height (m)", "Altezza (m)", "number", False,
+              ("altezza", "altezza_m", "h_m", "h", "height", "altezza_metri"), positive=True, example="12,5"),
+        Field("height_class", "Height class", "Classe di altezza", "text", False,
+              ("classe_altezza", "classe_h", "cl_altezza", "height_class"), example="12-18 m"),
+        Field("trunk_circumference_cm", "Trunk circumference (cm)", "Circonferenza del tronco (cm)", "number", False,
+              ("circonferenza", "circonferenza_cm", "circ_fusto", "circonferenza_fusto", "circonferenza_tronco",
+               "circumference"), positive=True, example="145"),
+        Field("trunk_class", "Trunk class", "Classe di circonferenza o diametro", "text", False,
+              ("classe_circonferenza", "classe_diametro", "classe_fusto", "cl_circonferenza", "trunk_class",
+               "classe_dbh"), example="100-150 cm"),
+        Field("planted_on", "Planted on", "Data di impianto", "date", False,
+              ("data_impianto", "data_messa_a_dimora", "data_piantagione", "planting_date", "planted"),
+              example="2015-03-21"),
+        Field("surveyed_on", "Surveyed on", "Data di rilievo", "date", False,
+              ("data_rilievo", "data_censimento", "data_ril", "data_sopralluogo", "survey_date", "census_date"),
+              example="2024-10-02"),
+        Field("condition", "Condition", "Condizione vegetativa", "choice", False,
+              ("stato_vegetativo", "condizione", "condizioni", "stato_fitosanitario", "vigore", "stato"),
+              TREE_CONDITION, example="good"),
+        Field("risk_class", "Failure propensity class (FRC)", "Classe di propensione al cedimento (FRC)", "choice",
+              False, ("classe_frc", "frc", "classe_di_rischio", "classe_rischio", "propensione_cedimento"),
+              TREE_RISK, example="B"),
+        STREET, OPERATOR,
+    ),
+    category="urban-trees",
+    aliases=("alberi", "catasto alberi", "alberature", "verde urbano", "trees", "tree register"),
+    # No Smart Data Model describes a single tree (ParksAndGardens covers gardens and flower beds).
+    smart_data_model=None,
+)
+
+EV_CHARGING = Kind(
+    "ev-charging", "EV charging points", "Punti di ricarica per veicoli elettrici", "point",
+    (
+        ASSET_ID, LATITUDE, LONGITUDE, X, Y,
+        Field("name", "Name", "Denominazione", "text", False,
+              ("nome", "denominazione", "nome_stazione", "station_name", "title"), example="Piazza della Libertà"),
+        Field("power_kw", "Power (kW)", "Potenza (kW)", "number", False,
+              ("potenza", "potenza_kw", "kw", "potenza_max", "potenza_massima", "max_power", "power"),
+              positive=True, example="22"),
+        Field("connectors", "Connectors", "Connettori", "text", False,
+              ("connettori", "prese", "tipo_presa", "tipi_presa", "socket_type", "plug_type", "connector_type",
+               "tipo_connettore"), example="Type 2; CCS"),
+        Field("sockets", "Number of sockets", "Numero di prese", "integer", False,
+              ("numero_prese", "n_prese", "num_prese", "socket_number", "punti_ricarica", "n_punti"),
+              example="2"),
+        Field("status", "Status", "Stato", "choice", False, ("stato", "stato_esercizio", "disponibilita"),
+              CHARGER_STATUS, example="available"),
+        STREET, OPERATOR,
+    ),
+    category="ev-charging",
+    aliases=("colonnine", "ricarica", "colonnine di ricarica", "charging points", "ev chargers"),
+    smart_data_model=SmartDataModel(
+        "EVChargingStation", "dataModel.Transportation",
+        {"name": "name", "connectors": "socketType", "sockets": "socketNumber", "status": "status",
+         "operator": "operator", "street": "address"},
+        {"status": {"available": "working", "out-of-service": "outOfService", "planned": "outOfService",
+                    "under-construction": "outOfService"}}),
+)
+
+TRANSIT_STOPS = Kind(
+    "transit-stops", "Public transport stops", "Fermate del trasporto pubblico", "point",
+    (
+        ASSET_ID, LATITUDE, LONGITUDE, X, Y,
+        Field("name", "Stop name", "Nome della fermata", "text", True,
+              ("stop_name", "nome", "nome_fermata", "denominazione", "fermata", "denominazione_fermata"),
+              example="Stazione Leopolda"),
+        Field("stop_code", "Stop code shown to riders", "Codice fermata per il pubblico", "text", False,
+              ("stop_code", "codice_palina", "palina", "numero_palina"), example="FM0123"),
+        Field("lines", "Lines", "Linee", "text", False,
+              ("linee", "linea", "routes", "route_short_name", "lines", "linee_servite"), example="6; 11; T1"),
+        Field("wheelchair_accessible", "Wheelchair accessible", "Accessibile in sedia a ruote", "bool", False,
+              ("accessibile", "wheelchair_boarding", "accessibilita", "disabili"), example="sì"),
+        STREET, OPERATOR,
+    ),
+    category="transit-stops",
+    aliases=("fermate", "fermate tpl", "paline", "stops", "bus stops"),
+    smart_data_model=SmartDataModel(
+        "GtfsStop", "dataModel.UrbanMobility",
+        {"name": "name", "stop_code": "code", "wheelchair_accessible": "wheelChairAccessible"}),
+)
+
+KINDS: dict[str, Kind] = {k.slug: k for k in (PUBLIC_LIGHTING, NETWORK_SEGMENTS, SENSORS, BROADBAND_COVERAGE,
+                                               URBAN_TREES, EV_CHARGING, TRANSIT_STOPS)}
 
 
 def get_kind(slug: str) -> Kind:
-    """The kind for a slug; raises KeyError with the accepted slugs."""
-    try:
+    """The kind for a slug, or for one of its Italian or English names; raises KeyError with the accepted slugs."""
+    if slug in KINDS:
         return KINDS[slug]
-    except KeyError:
-        raise KeyError(f"unknown inventory kind {slug!r}; use one of {', '.join(KINDS)}") from None
+    word = fold(str(slug)).replace("-", " ").replace("_", " ")
+    for kind in KINDS.values():
+        if word in {fold(a) for a in (*kind.aliases, kind.label_en, kind.label_it, kind.slug.replace("-", " "))}:
+            return kind
+    raise KeyError(f"unknown inventory kind {slug!r}; use one of {', '.join(KINDS)}")
 
 
 def alias_table(kind: Kind) -> dict[str, str]:

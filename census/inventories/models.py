@@ -39,12 +39,19 @@ class CensusReviewStatus(StrEnum):
     RETURNED = "returned"
 
 
+def _plain_key(context) -> str:
+    """The settings digest of an upload made without mapping, values or layer."""
+    from .mapping import Settings
+
+    return Settings(context.get_current_parameters().get("form_epsg")).key()
+
+
 class InventoryUpload(TenantScoped, CreatedAt, Base):
     """An inventory file uploaded by a utility (caricamento d'inventario), kept by its SHA-256."""
 
     __tablename__ = "inventory_uploads"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "kind", "sha256"),
+        UniqueConstraint("tenant_id", "kind", "sha256", "import_key"),
         CheckConstraint("rows_total = rows_imported + rows_rejected OR status <> 'imported'",
                         name="counts_add_up"),
     )
@@ -70,6 +77,32 @@ class InventoryUpload(TenantScoped, CreatedAt, Base):
     error: Mapped[str | None] = mapped_column(Text)
     uploaded_by: Mapped[str] = mapped_column(String(200))
     finished_at: Mapped[datetime | None]
+    # What the person chose besides the file (column mapping, values for the whole file, layer) and the
+    # digest of those choices with the coordinate system: the same file with the same choices is a duplicate.
+    mapping: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    defaults: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    layer: Mapped[str | None] = mapped_column(String(200))
+    import_key: Mapped[str] = mapped_column(String(64), default=_plain_key)
+    # The mapping in force: the chosen one completed by the profile and the suggestions.
+    mapping_used: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+
+
+class ImportProfile(TenantScoped, Base):
+    """The mapping a tenant used for files with given headers (profilo di importazione), offered again."""
+
+    __tablename__ = "inventory_import_profiles"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "header_signature"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    header_signature: Mapped[str] = mapped_column(String(64))
+    headers: Mapped[list] = mapped_column(JSONB)
+    mapping: Mapped[dict] = mapped_column(JSONB)
+    defaults: Mapped[dict] = mapped_column(JSONB)
+    epsg: Mapped[int | None] = mapped_column(Integer)
+    layer: Mapped[str | None] = mapped_column(String(200))
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class InventoryAsset(TenantScoped, Base):
@@ -145,11 +178,14 @@ class BroadbandStatus(CreatedAt, Base):
     municipality: Mapped[str] = mapped_column(String(200))
     as_of: Mapped[date]
     position: Mapped[int] = mapped_column(Integer)
-    tender: Mapped[int] = mapped_column(Integer)
-    phase: Mapped[int] = mapped_column(Integer)
+    # The 2018 layout gives tender, phase and agreement; today's gives the plan year instead.
+    tender: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[int | None] = mapped_column(Integer)
     project_type: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(40))
-    agreement_signed: Mapped[bool] = mapped_column(Boolean)
+    # A known status by its code; a status the platform does not know yet, as the agency wrote it.
+    status: Mapped[str] = mapped_column(String(100))
+    agreement_signed: Mapped[bool | None] = mapped_column(Boolean)
+    plan_year: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(300))
     imported_by: Mapped[str] = mapped_column(String(200))
 

@@ -8,9 +8,11 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from .kinds import Kind, alias_table, match_header
-from .readers import Limits, open_reader
+from .mapping import Settings, suggest
+from .readers import Limits, Opened, open_upload
 from .validation import (
     REASONS_IT,
     CleanRow,
@@ -23,10 +25,15 @@ from .validation import (
 )
 from .values import normalize_header
 
+SAMPLE_ROWS = 50
+
 
 @dataclass
 class Plan:
-    """A file opened and understood: its format, columns, coordinate system and row checker."""
+    """A file opened and understood: its format, columns, coordinate system and row checker.
+
+    Close it when done: an archive's members and GDAL's copies live in a temporary folder.
+    """
 
     kind: Kind
     reader: object
@@ -35,10 +42,22 @@ class Plan:
     epsg: int
     crs_source: str
     warnings: list[str] = field(default_factory=list)
+    opened: Opened | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
 
     @property
     def format(self) -> str:
         return self.reader.format
+
+    def close(self) -> None:
+        if self.opened is not None:
+            self.opened.close()
+
+    def __enter__(self) -> Plan:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def rows(self) -> Iterator[tuple[int, CleanRow | None, list[Rejection]]]:
         """Stream (line, clean row or None, rejections) for every data row, in file order."""
@@ -47,39 +66,75 @@ class Plan:
             clean, errors = check(line, cells, geometry)
             yield line, clean, errors
 
-    def copy_rows(self) -> Iterator[tuple[int, str | None, str | None, list[Rejection]]]:
-        """Stream (line, asset id, line of COPY text, rejections): the good rows ready for the staging table.
+    def copy_rows(self) -> Iterator[tuple]:
+        """Stream (line, asset id, line of COPY text, rejections, point): the good rows ready for staging.
 
         Rows take the validator's common path when they can and the full check otherwise; both give
-        the same text for the same row.
+        the same text for the same row. ``point`` is (longitude, latitude) when the row's territory
+        is still to be checked (the batch checks them at once), else None.
         """
         fast, check = self.validator.copy_line, self.validator.check
         for line, cells, geometry in self.reader.rows():
             done = None if geometry is not None else fast(line, cells)
             if done is not None:
-                yield line, done[0], done[1], ()
+                yield line, done[0], done[1], (), (done[2], done[3])
                 continue
             clean, errors = check(line, cells, geometry)
             if clean is None:
-                yield line, None, None, errors
+                yield line, None, None, errors, None
             else:
-                yield line, clean.asset_id, copy_text(clean), ()
+                yield line, clean.asset_id, copy_text(clean), (), None
+
+
+def sample(reader, count: int = SAMPLE_ROWS) -> list[tuple[int, list, dict | None]]:
+    """The first rows of a file (line, cells, geometry), read without going further."""
+    rows = reader.rows()
+    try:
+        return list(islice(rows, count))
+    finally:
+        close = getattr(rows, "close", None)
+        if close:
+            close()
 
 
 def prepare(path: str | os.PathLike, kind: Kind, *, filename: str = "", form_epsg: int | None = None,
-            limits: Limits | None = None) -> Plan:
-    """Open the file, map its header and choose its coordinate system; FileProblem if it cannot be imported."""
+            limits: Limits | None = None, settings: Settings | None = None, territory=None,
+            profile=None) -> Plan:
+    """Open the file, map its columns and choose its coordinate system; FileProblem if it cannot be imported.
+
+    The mapping used is the explicit one, completed by the import profile's and by the suggestion
+    (synonyms and content) where unambiguous; ``Plan.mapping`` says which column fed which field.
+    ``profile`` is a function of the headers giving the mapping saved for them, or None.
+    """
+    settings = settings or Settings(epsg=form_epsg)
     table = alias_table(kind)
-    reader = open_reader(path, filename, limits=limits,
+    opened = open_upload(path, filename, limits=limits, layer=settings.layer,
                          known_header=lambda header: match_header(kind, header, table) is not None)
-    header_map = map_headers(kind, reader.headers, has_geometry=reader.has_geometry)
-    choice = choose_crs(reader, header_map, form_epsg)
-    validator = RowValidator(header_map, choice, has_geometry=reader.has_geometry,
-                             header_count=len(reader.headers) if reader.format == "csv" else None)
-    warnings = []
-    if header_map.unknown:
-        warnings.append("columns ignored (not part of the kind): " + ", ".join(header_map.unknown))
-    return Plan(kind, reader, header_map, validator, choice.epsg, choice.source, warnings)
+    try:
+        reader = opened.reader
+        if hasattr(reader, "require_layer"):
+            reader.require_layer()
+        rows = sample(reader)
+        suggestion = suggest(kind, reader.headers, [cells for _, cells, _ in rows], has_geometry=reader.has_geometry)
+        explicit = dict(settings.mapping)
+        saved = profile(list(reader.headers)) if profile else None
+        for name, column in (saved or {}).items():
+            if name not in explicit and column in reader.headers and column not in explicit.values():
+                explicit[name] = column
+        header_map = map_headers(kind, reader.headers, has_geometry=reader.has_geometry, mapping=explicit,
+                                 defaults=settings.defaults, suggestion=suggestion)
+        choice = choose_crs(reader, header_map, settings.epsg)
+        validator = RowValidator(header_map, choice, has_geometry=reader.has_geometry,
+                                 header_count=len(reader.headers) if reader.format == "csv" else None,
+                                 territory=territory)
+        warnings = []
+        if header_map.unknown:
+            warnings.append("columns ignored (not part of the kind): " + ", ".join(header_map.unknown))
+        mapping = {name: str(reader.headers[i]) for name, i in header_map.index.items()}
+        return Plan(kind, reader, header_map, validator, choice.epsg, choice.source, warnings, opened, mapping)
+    except BaseException:
+        opened.close()
+        raise
 
 
 def copy_text(row: CleanRow) -> str:

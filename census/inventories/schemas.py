@@ -16,6 +16,33 @@ class UploadFormSchema(ma.Schema):
                             metadata={"description": "Inventory kind, e.g. public-lighting"})
     crs = ma.fields.String(load_default=None, metadata={
         "description": "Coordinate system of the file when the file does not declare it (e.g. EPSG:3003)"})
+    mapping = ma.fields.String(load_default=None, metadata={
+        "description": 'JSON object, platform field -> file column, e.g. {"asset_id": "Matricola", "x": "CoordX"}; '
+                       "without it the suggested mapping is used where it is unambiguous"})
+    defaults = ma.fields.String(load_default=None, metadata={
+        "description": "JSON object of values for the whole file, "
+                       'e.g. {"network": "water", "operator": "Acque S.p.A."}'})
+    layer = ma.fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "The layer to import when the file holds several (listed by the preview)"})
+
+
+class PreviewSchema(ma.Schema):
+    format = ma.fields.String()
+    member = ma.fields.String(allow_none=True, metadata={"description": "The file read inside a zip"})
+    layers = ma.fields.List(ma.fields.String())
+    layer = ma.fields.String(allow_none=True)
+    columns = ma.fields.List(ma.fields.String())
+    sample_rows = ma.fields.List(ma.fields.List(ma.fields.String()))
+    sample_geometries = ma.fields.List(ma.fields.String())
+    rows_estimate = ma.fields.Integer()
+    suggested_mapping = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    suggestion_notes = ma.fields.List(ma.fields.String())
+    profile = ma.fields.Dict(allow_none=True)
+    defaults = ma.fields.Dict()
+    fields = ma.fields.List(ma.fields.Dict())
+    territory = ma.fields.Dict(allow_none=True)
+    crs = ma.fields.Dict()
+    problems = ma.fields.List(ma.fields.String())
 
 
 class UploadFileSchema(ma.Schema):
@@ -50,6 +77,10 @@ class UploadSchema(ma.Schema):
     warnings = ma.fields.List(ma.fields.String())
     error = ma.fields.String(allow_none=True)
     uploaded_by = ma.fields.String()
+    mapping = ma.fields.Dict()
+    defaults = ma.fields.Dict()
+    layer = ma.fields.String(allow_none=True)
+    mapping_used = ma.fields.Dict()
     created_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
 
@@ -97,13 +128,14 @@ class BroadbandRecordSchema(ma.Schema):
     municipality = ma.fields.String()
     as_of = ma.fields.String()
     position = ma.fields.Integer()
-    tender = ma.fields.Integer()
-    phase = ma.fields.Integer()
+    tender = ma.fields.Integer(allow_none=True)
+    phase = ma.fields.Integer(allow_none=True)
     project_type = ma.fields.String()
     status = ma.fields.String()
     status_label_en = ma.fields.String()
     status_label_it = ma.fields.String()
-    agreement_signed = ma.fields.Boolean()
+    agreement_signed = ma.fields.Boolean(allow_none=True)
+    plan_year = ma.fields.Integer(allow_none=True)
     coverage_30 = ma.fields.Float(allow_none=True)
     coverage_100 = ma.fields.Float(allow_none=True)
     coverage_1000 = ma.fields.Float(allow_none=True)
@@ -120,10 +152,17 @@ class RejectionSchema(ma.Schema):
 class BroadbandImportSchema(ma.Schema):
     as_of = ma.fields.String()
     source = ma.fields.String()
+    layout = ma.fields.String(metadata={"description": "2018 (tender, phase, status) or today (fibre and FWA)"})
+    rows = ma.fields.Integer()
     records = ma.fields.Integer()
     municipalities = ma.fields.Integer()
     rejected = ma.fields.Integer()
     rejections = ma.fields.List(ma.fields.Nested(RejectionSchema))
+    unmatched = ma.fields.List(ma.fields.Nested(RejectionSchema), metadata={
+        "description": "Rows whose municipality could not be told: unknown or ambiguous names"})
+    resolved = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "Rows whose municipality was recognised under a former name (merged or renamed)"})
+    warnings = ma.fields.List(ma.fields.String())
 
 
 class CategorySummarySchema(ma.Schema):

@@ -10,6 +10,7 @@ exact counts.
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -22,11 +23,13 @@ from smartregion.errors import NotFound, Unprocessable
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from . import profiles, territory
 from .batches import Batch, ReadAhead, batches
 from .crs import CrsProblem, parse_epsg
-from .kinds import get_kind
+from .kinds import Kind, get_kind
+from .mapping import Settings, SettingsProblem, check_defaults, check_mapping, parse_object
 from .models import InventoryRejection, InventoryUpload, UploadStatus
-from .pipeline import prepare, write_error_report
+from .pipeline import Plan, prepare, write_error_report
 from .readers import FileProblem
 from .validation import Rejection
 
@@ -101,42 +104,97 @@ def _file_error(exc: FileProblem) -> Unprocessable:
     return Unprocessable(str(exc), errors={exc.field: [str(exc)]})
 
 
-def receive_upload(session: Session, tenant_id: int, *, kind: str, filename: str, sha256: str, size: int,
-                   path: str | os.PathLike, epsg: str | int | None, actor: str) -> Received:
-    """Register a stored file for import and enqueue its job; the same file twice is recognised."""
+def settings_from_form(kind: str, *, epsg=None, mapping=None, defaults=None, layer=None) -> tuple[Kind, Settings]:
+    """The kind and the person's choices from an upload or preview form, checked; Unprocessable when wrong."""
     try:
-        get_kind(kind)
+        spec = get_kind(kind)
     except KeyError as exc:
         raise Unprocessable(str(exc.args[0]), errors={"kind": [str(exc.args[0])]}) from None
     try:
         form_epsg = parse_epsg(epsg)
     except CrsProblem as exc:
         raise Unprocessable(str(exc), errors={"crs": [str(exc)]}) from None
+    try:
+        chosen = check_mapping(spec, parse_object(mapping, field="mapping"))
+        values = check_defaults(spec, parse_object(defaults, field="defaults"))
+    except SettingsProblem as exc:
+        raise Unprocessable(str(exc), errors={exc.field: [str(exc)]}) from None
+    layer = (layer or "").strip() or None
+    # Dates and the like are kept as the text JSON gives them, so that the digest is stable.
+    return spec, Settings(form_epsg, chosen, json.loads(json.dumps(values, default=str)), layer)
+
+
+def receive_upload(session: Session, tenant_id: int, *, kind: str, filename: str, sha256: str, size: int,
+                   path: str | os.PathLike, epsg: str | int | None, actor: str, mapping=None, defaults=None,
+                   layer: str | None = None) -> Received:
+    """Register a stored file for import and enqueue its job.
+
+    The same file with the same kind, coordinate system, mapping, values and layer is recognised and
+    answered as before; the same file with other choices is a new import that updates the assets.
+    """
+    spec, settings = settings_from_form(kind, epsg=epsg, mapping=mapping, defaults=defaults, layer=layer)
+    key = settings.key()
     existing = session.scalar(select(InventoryUpload).where(
-        InventoryUpload.tenant_id == tenant_id, InventoryUpload.kind == kind, InventoryUpload.sha256 == sha256))
+        InventoryUpload.tenant_id == tenant_id, InventoryUpload.kind == spec.slug, InventoryUpload.sha256 == sha256,
+        InventoryUpload.import_key == key))
     if existing is not None:
         # The first upload's import may be stranded (Redis was away when it was sent): send it again.
         jobs.redispatch_if_stranded(session, existing.job_id)
         return Received(existing, True)
+    area = territory.for_tenant(session, tenant_id)
     try:
-        plan = prepare(path, get_kind(kind), filename=filename, form_epsg=form_epsg)
+        with prepare_with_profile(session, tenant_id, path, spec, filename, settings, area) as plan:
+            mapping_used = dict(plan.mapping)
+            upload = InventoryUpload(
+                tenant_id=tenant_id, kind=spec.slug, filename=filename[:300], sha256=sha256, size=size,
+                format=plan.format, form_epsg=settings.epsg, epsg=plan.epsg, crs_source=plan.crs_source,
+                status=UploadStatus.RECEIVED, warnings=plan.warnings, uploaded_by=actor, rows_total=0,
+                rows_imported=0, rows_rejected=0, rows_inserted=0, rows_updated=0, batches_done=0,
+                mapping=settings.mapping, defaults=settings.defaults, layer=settings.layer, import_key=key,
+                mapping_used=mapping_used)
+            headers = [str(h) for h in plan.reader.headers]
     except FileProblem as exc:
         raise _file_error(exc) from None
-    upload = InventoryUpload(tenant_id=tenant_id, kind=kind, filename=filename[:300], sha256=sha256, size=size,
-                             format=plan.format, form_epsg=form_epsg, epsg=plan.epsg, crs_source=plan.crs_source,
-                             status=UploadStatus.RECEIVED, warnings=plan.warnings, uploaded_by=actor,
-                             rows_total=0, rows_imported=0, rows_rejected=0, rows_inserted=0, rows_updated=0,
-                             batches_done=0)
     session.add(upload)
     session.flush()
+    profiles.remember(session, tenant_id, spec.slug, headers, mapping_used, settings, actor=actor)
     job = jobs.enqueue(session, "imports", IMPORT_JOB, tenant_id=tenant_id, upload_id=upload.id,
-                       description=f"Import {kind} inventory {filename}"[:300])
+                       description=f"Import {spec.slug} inventory {filename}"[:300])
     upload.job_id = job.id
     session.flush()
     audit.record(session, action="census.inventory.upload", entity_type="inventory_upload", entity_id=upload.id,
-                 tenant_id=tenant_id, after={"kind": kind, "filename": filename, "sha256": sha256, "size": size,
-                                             "job_id": job.id})
+                 tenant_id=tenant_id, after={"kind": spec.slug, "filename": filename, "sha256": sha256, "size": size,
+                                             "job_id": job.id, "epsg": settings.epsg, "mapping": settings.mapping,
+                                             "defaults": settings.defaults, "layer": settings.layer})
     return Received(upload, False)
+
+
+def prepare_with_profile(session: Session, tenant_id: int, path, spec: Kind, filename: str, settings: Settings,
+                         area) -> Plan:
+    """Open a file with the person's settings, completed by the tenant's import profile for its headers."""
+    def saved(headers: list[str]) -> dict | None:
+        found = profiles.find(session, tenant_id, spec.slug, headers)
+        return found.mapping if found else None
+
+    return prepare(path, spec, filename=filename, settings=settings, territory=area, profile=saved)
+
+
+def preview_upload(session: Session, tenant_id: int, *, path, filename: str, kind: str, epsg=None, mapping=None,
+                   defaults=None, layer=None) -> dict:
+    """What would be imported from a file with these settings, without importing anything."""
+    from .preview import preview
+
+    spec, settings = settings_from_form(kind, epsg=epsg, mapping=mapping, defaults=defaults, layer=layer)
+    try:
+        return preview(session, tenant_id, path, filename=filename, spec=spec, settings=settings)
+    except FileProblem as exc:
+        raise _file_error(exc) from None
+
+
+def upload_settings(upload: InventoryUpload) -> Settings:
+    """The settings an upload was received with, the mapping completed as it was then."""
+    return Settings(upload.form_epsg, dict(upload.mapping_used or upload.mapping or {}), dict(upload.defaults or {}),
+                    upload.layer)
 
 
 def get_upload(session: Session, tenant_id: int, upload_id: int) -> InventoryUpload:
@@ -204,21 +262,30 @@ def import_steps(session: Session, tenant_id: int, upload_id: int, path: str | o
     if upload.status == UploadStatus.IMPORTED:
         yield 100
         return
-    plan = prepare(path, get_kind(upload.kind), filename=upload.filename, form_epsg=upload.form_epsg)
-    upload.status = UploadStatus.IMPORTING
-    upload.format, upload.epsg, upload.crs_source = plan.format, plan.epsg, plan.crs_source
-    session.flush()
-    yield 0
-    size = max(os.path.getsize(path), 1)
-    fraction: Callable[[], float | None] = getattr(plan.reader, "fraction", lambda: None)
-    ahead = ReadAhead(batches(plan.copy_rows(), batch_rows, first=upload.batches_done))
+    area = territory.for_tenant(session, tenant_id)
+    plan = prepare(path, get_kind(upload.kind), filename=upload.filename, settings=upload_settings(upload),
+                   territory=area)
     try:
-        with _quick_handoff():
-            for batch in ahead:
-                if _commit_batch(session, upload, batch):
-                    yield _percent(fraction(), size)
+        upload.status = UploadStatus.IMPORTING
+        upload.format, upload.epsg, upload.crs_source = plan.format, plan.epsg, plan.crs_source
+        session.flush()
+        yield 0
+        size = max(os.path.getsize(path), 1)
+        fraction: Callable[[], float | None] = getattr(plan.reader, "fraction", lambda: None)
+        total = getattr(plan.reader, "features", 0)
+        ahead = ReadAhead(batches(plan.copy_rows(), batch_rows, first=upload.batches_done, territory=area))
+        try:
+            with _quick_handoff():
+                for batch in ahead:
+                    if _commit_batch(session, upload, batch):
+                        done = fraction()
+                        if done is None and total:
+                            done = upload.rows_total / total
+                        yield _percent(done, size)
+        finally:
+            ahead.close()
     finally:
-        ahead.close()
+        plan.close()
     session.refresh(upload, with_for_update=True)
     if upload.status == UploadStatus.IMPORTED:
         yield 100

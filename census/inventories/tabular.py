@@ -130,20 +130,22 @@ class XlsxReader:
         if self._sheet is None:
             raise FileProblem("the file is empty")
         self._offset = self._sheet.start[0] if self._sheet.start else 0
-        self._iterator = iter(self._sheet.iter_rows())
-        self._header_line = self._offset
+        self._header_index = 0
         self.headers: list[str] = []
-        for index, cells in enumerate(self._iterator):
+        for index, cells in enumerate(self._sheet.iter_rows()):
             if any(str(c).strip() for c in cells):
                 self.headers = [str(c).strip() for c in cells]
-                self._header_line = self._offset + index + 1
+                self._header_index = index
                 break
         if not self.headers:
             raise FileProblem("the file is empty")
 
     def rows(self) -> Iterator[Row]:
-        line = self._header_line
-        for cells in self._iterator:
+        iterator = iter(self._sheet.iter_rows())
+        for _ in range(self._header_index + 1):
+            next(iterator, None)
+        line = self._offset + self._header_index + 1
+        for cells in iterator:
             line += 1
             if not any(c is not None and str(c).strip() for c in cells):
                 continue

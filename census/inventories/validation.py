@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
 from . import geometry as geo
 from .crs import SUPPORTED, CrsChoice, CrsProblem, inside_italy, resolve, to_wgs84
+from .geometry import GeometryProblem
 from .kinds import Kind, alias_table, match_header
 from .readers import FileProblem
 from .values import ValueProblem, cell_text, fold, parse_bool, parse_date, parse_decimal, parse_float
-from .wkb import GeometryProblem
 
 MAX_TEXT = 200
 MEMO_SIZE = 50_000  # distinct values remembered per column by the common path
@@ -63,6 +63,7 @@ REASONS_IT = {
     "invalid_istat": "codice ISTAT non valido (6 cifre)",
     "too_long": "testo troppo lungo",
     "outside_italy": "coordinate fuori dal territorio italiano",
+    "outside_territory": "fuori dal territorio del comune (oltre la tolleranza ai confini)",
     "invalid_latitude": "latitudine non valida",
     "invalid_longitude": "longitudine non valida",
     "invalid_geometry": "geometria non valida",
@@ -95,29 +96,63 @@ class CleanRow(NamedTuple):
 
 @dataclass
 class HeaderMap:
-    """Which column holds which field; unknown columns are listed and ignored."""
+    """Which column holds which field, and values for the whole file; unknown columns are listed and ignored."""
 
     kind: Kind
     index: dict[str, int]
     unknown: list[str]
+    defaults: dict[str, object] = field(default_factory=dict)
 
 
-def map_headers(kind: Kind, headers: list[str], *, has_geometry: bool) -> HeaderMap:
-    """Match the file's headers (English or Italian) to the kind's fields; raise for missing ones."""
+def map_headers(kind: Kind, headers: list[str], *, has_geometry: bool, mapping: dict[str, str] | None = None,
+                defaults: dict[str, object] | None = None, suggestion=None) -> HeaderMap:
+    """Match the file's columns to the kind's fields; raise for missing ones.
+
+    An explicit ``mapping`` (field -> column) wins; the remaining fields take the column their header
+    names in English or Italian (or the ``suggestion``, which also reads the content), when exactly one
+    column stands for them.
+    """
+    from .mapping import SettingsProblem, resolve_columns
+
     table = alias_table(kind)
-    index: dict[str, int] = {}
-    unknown: list[str] = []
+    defaults = defaults or {}
+    try:
+        index = resolve_columns(headers, mapping or {})
+    except SettingsProblem as exc:
+        raise FileProblem(str(exc), field=exc.field) from None
+    used = set(index.values())
+    matched: dict[str, list[int]] = {}
     for position, header in enumerate(headers):
-        name = match_header(kind, str(header), table)
-        if name is None:
-            if str(header).strip():
-                unknown.append(str(header))
+        if position in used:
             continue
-        if name in index:
-            raise FileProblem(f"two columns stand for {name!r}: {headers[index[name]]!r} and {header!r}",
-                              field=name)
-        index[name] = position
-    missing = [f.name for f in kind.fields if f.required and f.name not in index]
+        name = match_header(kind, str(header), table)
+        if name is not None and name not in index:
+            matched.setdefault(name, []).append(position)
+    if suggestion is not None:
+        # The suggestion already weighed synonyms against the content: it replaces the plain synonyms.
+        matched = {}
+        for name, column in suggestion.mapping.items():
+            position = next((i for i, h in enumerate(headers) if str(h) == column), None)
+            if name not in index and position is not None and position not in used:
+                matched[name] = [position]
+                used.add(position)
+        for name, columns in suggestion.ambiguous.items():
+            if name not in index and name not in matched and name not in defaults:
+                matched[name] = [i for i, h in enumerate(headers) if str(h) in columns]
+    for name in defaults:
+        # A value given for the whole file wins over a column only guessed for that field.
+        matched.pop(name, None)
+    for name, positions in matched.items():
+        if len(positions) > 1:
+            columns = " and ".join(repr(str(headers[p])) for p in positions)
+            raise FileProblem(f"two columns stand for {name!r}: {columns}; choose one in the mapping", field=name)
+        index[name] = positions[0]
+    if has_geometry or kind.geometry != "point":
+        for name in ("latitude", "longitude", "x", "y"):
+            index.pop(name, None)
+    used = set(index.values())
+    unknown = [str(h) for i, h in enumerate(headers) if i not in used and str(h).strip()]
+    missing = [f.name for f in kind.fields if f.required and f.name not in index and f.name not in defaults]
     if not has_geometry:
         if kind.geometry == "point":
             if not ({"latitude", "longitude"} <= index.keys() or {"x", "y"} <= index.keys()):
@@ -128,7 +163,7 @@ def map_headers(kind: Kind, headers: list[str], *, has_geometry: bool) -> Header
         found = ", ".join(str(h) for h in headers) or "none"
         raise FileProblem(f"missing required columns: {', '.join(missing)} (columns found: {found})",
                           field="columns")
-    return HeaderMap(kind, index, unknown)
+    return HeaderMap(kind, index, unknown, dict(defaults))
 
 
 def choose_crs(reader, header_map: HeaderMap, form_epsg: int | None) -> CrsChoice:
@@ -208,6 +243,22 @@ def _date(raw) -> str:
     return parse_date(raw).isoformat()
 
 
+def parse_cell(item, raw):
+    """A cell (or a value for the whole file) read as its field reads it; ValueProblem when it cannot be."""
+    if item.type == "choice":
+        value = item.choices.get(fold(cell_text(raw)))
+        if value is None:
+            raise ValueProblem(f"not one of {', '.join(dict.fromkeys(item.choices.values()))}")
+        return value
+    if item.type in ("latitude", "longitude", "x", "y", "id", "wkt"):
+        return cell_text(raw)
+    parser, _ = _PARSERS[item.type]
+    value = parser(raw)
+    if item.positive and value <= 0:
+        raise ValueProblem("must be positive")
+    return value
+
+
 _PARSERS = {
     "text": (_text, "too_long"),
     "number": (_number, "invalid_number"),
@@ -223,8 +274,10 @@ class RowValidator:
     """Checks rows of one file against one kind, in the coordinate system chosen for the file."""
 
     def __init__(self, header_map: HeaderMap, crs: CrsChoice, *, has_geometry: bool,
-                 header_count: int | None = None) -> None:
+                 header_count: int | None = None, territory=None) -> None:
         self.header_count = header_count
+        self.territory = territory
+        self._defaults = header_map.defaults
         self.kind = header_map.kind
         self.crs = crs
         self.has_geometry = has_geometry
@@ -232,17 +285,18 @@ class RowValidator:
         index = header_map.index
         self._asset = index["asset_id"]
         self._operator = index.get("operator")
+        self._default_operator = header_map.defaults.get("operator")
         self._category_field = self.kind.category_field
         self._checks = []
         skip = {"asset_id", "operator", "latitude", "longitude", "x", "y", "wkt"}
         for item in self.kind.fields:
-            if item.name in skip or item.name not in index:
+            if item.name in skip or (item.name not in index and item.name not in self._defaults):
                 continue
             if item.type == "choice":
-                self._checks.append((item.name, index[item.name], item, None, "invalid_choice"))
+                self._checks.append((item.name, index.get(item.name), item, None, "invalid_choice"))
             else:
                 parser, code = _PARSERS[item.type]
-                self._checks.append((item.name, index[item.name], item, parser, code))
+                self._checks.append((item.name, index.get(item.name), item, parser, code))
         self._lat = index.get("latitude", index.get("y"))
         self._lon = index.get("longitude", index.get("x"))
         self._wkt = index.get("wkt")
@@ -251,12 +305,21 @@ class RowValidator:
         self._project = None if crs.epsg == 4326 else to_wgs84(crs.epsg)
         # The common path (point kinds with coordinate columns) is compiled: see copy_line.
         self._common = not has_geometry and self.kind.geometry == "point"
-        self._common_checks = [(position, item, parser, {}, name == self._category_field)
+        self._common_checks = [(-1 if position is None else position, item, parser, {}, name == self._category_field,
+                                self._default_fragment(item))
                                for name, position, item, parser, _ in self._checks]
         self._operator_memo: dict = {}
 
-    def copy_line(self, line: int, cells: list) -> tuple[str, str] | None:
-        """The row as (asset id, line of COPY text) when every cell takes the common path, else None.
+    def _default_fragment(self, item):
+        if item.name not in self._defaults:
+            return None
+        value = self._defaults[item.name]
+        return f"{json.dumps(item.name)}:{json.dumps(value, ensure_ascii=False)}", value
+
+    def copy_line(self, line: int, cells: list) -> tuple[str, str, float, float] | None:
+        """The row as (asset id, line of COPY text, longitude, latitude) when every cell takes the common path.
+
+        The territory is not checked here: the batch checks its points at once.
 
         The common path gives exactly what ``check`` gives for the same row: each attribute cell is
         read by the same parser once per distinct value (remembered per column), coordinates are
@@ -277,12 +340,12 @@ class RowValidator:
             return None
         parts = []
         category = self.kind.category
-        for position, item, parser, memo, is_category in self._common_checks:
-            raw = cells[position] if position < size else ""
+        for position, item, parser, memo, is_category, default in self._common_checks:
+            raw = cells[position] if -1 < position < size else ""
             # Only text cells are remembered: True, 1 and 1.0 are one key to a dict.
             known = memo.get(raw) if type(raw) is str else None
             if known is None:
-                known = self._learn(item, parser, raw)
+                known = self._learn(item, parser, raw, default)
                 if type(raw) is str and len(memo) < MEMO_SIZE:
                     memo[raw] = known
             if known is _BAD:
@@ -297,20 +360,24 @@ class RowValidator:
             raw = cells[self._operator]
             operator = self._operator_memo.get(raw) if type(raw) is str else None
             if operator is None:
-                text = cell_text(raw)[:MAX_TEXT]
+                text = cell_text(raw)[:MAX_TEXT] or self._default_operator
                 operator = copy_escape(text) if text else "\\N"
                 if type(raw) is str and len(self._operator_memo) < MEMO_SIZE:
                     self._operator_memo[raw] = operator
+        elif self._default_operator:
+            operator = copy_escape(self._default_operator)
         point = self._point(cells, size)
         if point is None:
             return None
-        lon, lat = point
+        lon, lat, x, y = point
         return asset_id, (f"{line}\t{copy_escape(asset_id)}\t{copy_escape(category)}\t{operator}\t{lon}\t{lat}"
-                          f"\t0.0\t\\N\t{{{copy_escape(','.join(parts))}}}\n")
+                          f"\t0.0\t\\N\t{{{copy_escape(','.join(parts))}}}\n"), x, y
 
-    def _learn(self, item, parser, raw):
+    def _learn(self, item, parser, raw, default=None):
         """A cell's outcome on the common path: _ABSENT, _BAD or (JSON fragment, value)."""
         if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+            if default is not None:
+                return default
             return _BAD if item.required else _ABSENT
         if parser is None:
             value = item.choices.get(fold(cell_text(raw)))
@@ -325,8 +392,9 @@ class RowValidator:
                 return _BAD
         return f"{json.dumps(item.name)}:{json.dumps(value, ensure_ascii=False)}", value
 
-    def _point(self, cells: list, size: int) -> tuple[str, str] | None:
-        """(lon, lat) as COPY text, rounded as ``_from_columns`` rounds them, or None for anything unusual."""
+    def _point(self, cells: list, size: int) -> tuple[str, str, float, float] | None:
+        """(lon, lat) as COPY text, rounded as ``_from_columns`` rounds them, and as the numbers that text
+        reads back as (for the territory check, without parsing it again); None for anything unusual."""
         raw_lat = cells[self._lat] if self._lat < size else ""
         raw_lon = cells[self._lon] if self._lon < size else ""
         if type(raw_lat) is not str or type(raw_lon) is not str:
@@ -340,8 +408,13 @@ class RowValidator:
             if not inside_italy(x, y):  # also rules out NaN and infinities
                 return None
             # A plain decimal with at most 7 places is already rounded: PostgreSQL reads the same double.
-            return (lon_text if _plain(lon_text) else repr(round(x, 7)),
-                    lat_text if _plain(lat_text) else repr(round(y, 7)))
+            if not _plain(lon_text):
+                x = round(x, 7)
+                lon_text = repr(x)
+            if not _plain(lat_text):
+                y = round(y, 7)
+                lat_text = repr(y)
+            return lon_text, lat_text, x, y
         if not (math.isfinite(x) and math.isfinite(y)):
             return None
         if self._geographic and not (-90 <= y <= 90 and -180 <= x <= 180):
@@ -352,7 +425,8 @@ class RowValidator:
             return None
         if not (math.isfinite(lon) and math.isfinite(lat)) or not inside_italy(lon, lat):
             return None
-        return repr(round(lon, 7)), repr(round(lat, 7))
+        lon, lat = round(lon, 7), round(lat, 7)
+        return repr(lon), repr(lat), lon, lat
 
     def check(self, line: int, cells: list, geometry: dict | None) -> tuple[CleanRow | None, list[Rejection]]:
         """Validate one row: a clean row, or the list of its problems."""
@@ -371,9 +445,11 @@ class RowValidator:
                                     asset_id[:100]))
         attributes: dict = {}
         for name, position, item, parser, code in self._checks:
-            raw = cells[position] if position < size else ""
+            raw = cells[position] if position is not None and position < size else ""
             if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
-                if item.required:
+                if name in self._defaults:
+                    attributes[name] = self._defaults[name]
+                elif item.required:
                     errors.append(Rejection(line, name, "required", f"{name} is required", ""))
                 continue
             if parser is None:
@@ -401,12 +477,23 @@ class RowValidator:
         operator = None
         if self._operator is not None and self._operator < size:
             operator = cell_text(cells[self._operator])[:MAX_TEXT] or None
+        operator = operator or self._default_operator
         located = self._locate(line, cells, geometry, errors)
         if errors:
             return None, errors
         lon, lat, shape, length = located
+        if self.territory is not None and not self._inside(lon, lat, shape):
+            what = f"the point ({lat}, {lon})" if shape is None else f"the {shape['type']} starting at ({lat}, {lon})"
+            errors.append(Rejection(line, "location", "outside_territory", self.territory.reason(what),
+                                    f"{lat} {lon}"))
+            return None, errors
         category = attributes[self._category_field] if self._category_field else self.kind.category
         return CleanRow(line, asset_id, category, operator, lon, lat, length, shape, attributes), errors
+
+    def _inside(self, lon: float, lat: float, shape: dict | None) -> bool:
+        if shape is None:
+            return bool(self.territory.contains([lon], [lat])[0])
+        return self.territory.covers(shape)
 
     def _locate(self, line, cells, geometry, errors):
         if self.has_geometry:
@@ -460,9 +547,12 @@ class RowValidator:
                                     "longitude must be between -180 and 180", cell_text(raw_lon)))
             return None
         if not (math.isfinite(lon) and math.isfinite(lat)) or not inside_italy(lon, lat):
-            errors.append(Rejection(line, "location", "outside_italy",
-                                    f"the point ({cell_text(raw_lat)}, {cell_text(raw_lon)}) in "
-                                    f"EPSG:{self.crs.epsg} falls outside Italy", ""))
+            what = f"the point ({cell_text(raw_lat)}, {cell_text(raw_lon)}) in EPSG:{self.crs.epsg}"
+            if self.territory is not None:
+                errors.append(Rejection(line, "location", "outside_territory", self.territory.reason(what),
+                                        f"{cell_text(raw_lat)} {cell_text(raw_lon)}"))
+            else:
+                errors.append(Rejection(line, "location", "outside_italy", f"{what} falls outside Italy", ""))
             return None
         return round(lon, 7), round(lat, 7), None, 0.0
 
@@ -480,7 +570,10 @@ class RowValidator:
             shape = geo.reproject(shape, self.crs.epsg)
         except GeometryProblem as exc:
             code = "outside_italy" if "outside Italy" in str(exc) else "invalid_geometry"
-            errors.append(Rejection(line, field, code, str(exc), ""))
+            reason = str(exc)
+            if code == "outside_italy" and self.territory is not None:
+                code, reason = "outside_territory", self.territory.reason(f"the geometry ({exc})")
+            errors.append(Rejection(line, field, code, reason, ""))
             return None
         lon, lat = geo.anchor(shape)
         if shape["type"] == "Point":

@@ -6,9 +6,11 @@ import functools
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 from smartregion import auth, ratelimit
 from smartregion.db import get_session
 from smartregion.errors import BadRequest
+from smartregion.storage import storage
 from smartregion.web import page_language, page_user
 
 from . import cadastre, services
@@ -34,21 +36,55 @@ def uploads(slug: str):
                            coordinate_systems=crs_labels(), summary=cadastre.summary(session, tenant.id))
 
 
-@bp.post("/tenants/<slug>/inventories")
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="inventory-preview")
+
+
+def _chosen(prefix: str) -> dict[str, str]:
+    """Form fields named ``<prefix>.<field>`` with a value: the drop-downs and whole-file values."""
+    return {name[len(prefix) + 1:]: value.strip() for name, value in request.form.items()
+            if name.startswith(prefix + ".") and value.strip()}
+
+
+@bp.post("/tenants/<slug>/inventories/preview")
 @ratelimit.upload
-def upload(slug: str):
-    user = page_user()
+def preview(slug: str):
+    """The first step of an upload: the file read, its columns offered for each field, nothing imported."""
+    page_user()
     tenant = auth.enter_tenant(slug, write=True, roles=WRITERS)
     file = request.files.get("file")
     if file is None or not file.filename:
         raise BadRequest(_("Choose a file to upload."), errors={"file": [_("Choose a file to upload.")]})
     sha256, size = _store(file)
-    from smartregion.storage import storage
+    kind = request.form.get("kind", "")
+    result = services.preview_upload(get_session(), tenant.id, path=storage().path(sha256), filename=file.filename,
+                                     kind=kind, epsg=request.form.get("crs") or None,
+                                     layer=request.form.get("layer") or None)
+    token = _signer().dumps({"sha256": sha256, "size": size, "filename": file.filename, "tenant": tenant.id})
+    return render_template("inventories/preview.html", tenant=tenant, kind=KINDS[kind], preview=result,
+                           token=token, filename=file.filename)
 
+
+@bp.post("/tenants/<slug>/inventories")
+@ratelimit.upload
+def upload(slug: str):
+    """The confirmed import of a previewed file, with the mapping, values and coordinate system chosen."""
+    user = page_user()
+    tenant = auth.enter_tenant(slug, write=True, roles=WRITERS)
+    try:
+        stored = _signer().loads(request.form.get("file_token", ""))
+    except BadSignature:
+        stored = None
+    if not stored or stored.get("tenant") != tenant.id:
+        raise BadRequest(_("Choose a file to upload."), errors={"file": [_("Choose a file to upload.")]})
+    if request.form.get("confirm") != "yes":
+        message = _("Confirm the mapping and the coordinate system before the import starts.")
+        raise BadRequest(message, errors={"confirm": [message]})
     received = services.receive_upload(get_session(), tenant.id, kind=request.form.get("kind", ""),
-                                       filename=file.filename, sha256=sha256, size=size,
-                                       path=storage().path(sha256), epsg=request.form.get("crs") or None,
-                                       actor=user.username)
+                                       filename=stored["filename"], sha256=stored["sha256"], size=stored["size"],
+                                       path=storage().path(stored["sha256"]), epsg=request.form.get("crs") or None,
+                                       actor=user.username, mapping=_chosen("map"), defaults=_chosen("default"),
+                                       layer=request.form.get("layer") or None)
     return redirect(url_for("inventory_pages.upload_detail", slug=slug, upload_id=received.upload.id))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 MAX_ROWS = 200_000
@@ -29,6 +31,7 @@ class ImportResult:
     records: list[tuple[int, dict]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     def fail(self, line: int, errors: dict[str, list[str]]) -> None:
         for name, messages in errors.items():
@@ -108,3 +111,39 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+class _TextOf(HTMLParser):
+    """Collects an HTML fragment's text, one line per block element and per list item."""
+
+    BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+                        "section", "blockquote"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+        if tag == "li":
+            self.parts.append("- ")
+
+    def handle_endtag(self, tag) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(fragment: str | None) -> str | None:
+    """Plain text of an HTML fragment (the portal's descriptions), paragraphs kept as lines."""
+    if not fragment or not str(fragment).strip():
+        return None
+    parser = _TextOf()
+    parser.feed(str(fragment))
+    parser.close()
+    lines = [re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in "".join(parser.parts).split("\n")]
+    text = "\n".join(line for line in lines if line)
+    return text or None

@@ -75,6 +75,10 @@ class _Lines:
         # A ceiling of zero gives a budget fit of zero, as an infinite one would.
         self.ceiling_or_inf = np.array([c if c else np.inf for c in ceilings], dtype=np.float64)
         self.rate = np.array([line.cofinancing_rate_bp for line in self.profiles], dtype=np.int64)
+        self.non_profit_rate = np.array(
+            [line.cofinancing_rate_bp if line.non_profit_rate_bp is None else line.non_profit_rate_bp
+             for line in self.profiles], dtype=np.int64)
+        self.has_non_profit_rate = bool((self.non_profit_rate != self.rate).any())
         self.partners_needed = np.array(
             [max(line.min_partners, 1) if line.partnership_required else 0 for line in self.profiles],
             dtype=np.int64,
@@ -128,6 +132,7 @@ class _Projects:
         self.primary = column([p.primary_domain for p in projects], np.uint16)
         self.domains = column([p.domains | p.primary_domain for p in projects], np.uint16)
         self.kinds = column([p.applicant_kinds for p in projects], np.uint16)
+        self.non_profit = column([p.non_profit for p in projects], bool)
         self.territory = [
             word.reshape(-1, 1) for word in _territory_words(vocabulary, [p.territories for p in projects])
         ]
@@ -209,7 +214,8 @@ def _evaluate_block(block: _Projects, lines: _Lines) -> tuple[np.ndarray, np.nda
     budget *= 20
     score += budget
 
-    funded = np.minimum(np.minimum(requested, block.cost * lines.rate // 10000), lines.max_grant)
+    rate = np.where(block.non_profit, lines.non_profit_rate, lines.rate) if lines.has_non_profit_rate else lines.rate
+    funded = np.minimum(np.minimum(requested, block.cost * rate // 10000), lines.max_grant)
     _set(codes, funded >= block.cost - block.own, SOFT_BIT["cofinancing"])
     if (block.cost > 0).all():
         cofinancing = funded / block.cost

@@ -182,12 +182,15 @@ def _detail(name: str, passed: bool, project: ProjectProfile, line: LineProfile,
     if name == "cofinancing":
         funded = funded_cents(project, line)
         own = project.total_cost_cents - funded
-        rate = format_percent(line.cofinancing_rate_bp, lang)
+        rate = format_percent(line.rate_for(project), lang)
+        non_profit = line.non_profit_rate_bp is not None and project.non_profit
         return _t(
             lang,
-            f"Copertura fino al {rate}: contributo {format_eur(funded, lang)}, quota propria "
+            f"Copertura fino al {rate}{' (enti senza scopo di lucro)' if non_profit else ''}: contributo "
+            f"{format_eur(funded, lang)}, quota propria "
             f"{format_eur(own, lang)}, disponibile {format_eur(project.own_available_cents, lang)}",
-            f"Covers up to {rate}: grant {format_eur(funded, lang)}, own share {format_eur(own, lang)}, "
+            f"Covers up to {rate}{' (non-profit applicants)' if non_profit else ''}: grant "
+            f"{format_eur(funded, lang)}, own share {format_eur(own, lang)}, "
             f"available {format_eur(project.own_available_cents, lang)}",
         )
     if name == "time_left":

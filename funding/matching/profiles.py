@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from funding.reference import ALL_DOMAINS_MASK, ALL_KINDS_MASK, DeadlineModel
+from funding.reference import ALL_DOMAINS_MASK, ALL_KINDS_MASK, FOR_PROFIT_MASK, DeadlineModel
 
 # Criterion codes, in the order they are explained.
 HARD_CRITERIA = ("deadline", "domain", "beneficiary", "territory", "grant_range", "trl")
@@ -37,6 +37,11 @@ class ProjectProfile:
     partners: int = 0
     trl: int | None = None
 
+    @property
+    def non_profit(self) -> bool:
+        """Whether every applicant is a non-profit legal entity (municipalities, public bodies, universities)."""
+        return self.applicant_kinds & FOR_PROFIT_MASK == 0
+
 
 @dataclass(frozen=True, slots=True)
 class LineProfile:
@@ -60,6 +65,13 @@ class LineProfile:
     min_partners: int = 0
     trl_min: int | None = None
     trl_max: int | None = None
+    non_profit_rate_bp: int | None = None
+
+    def rate_for(self, project: ProjectProfile) -> int:
+        """The co-financing rate this project would get: the non-profit one when it applies."""
+        if self.non_profit_rate_bp is not None and project.non_profit:
+            return self.non_profit_rate_bp
+        return self.cofinancing_rate_bp
 
     @property
     def domains_effective(self) -> int:

@@ -68,7 +68,7 @@ def time_value(timing: LineTiming) -> float:
 
 def funded_cents(project: ProjectProfile, line: LineProfile) -> int:
     """What this line would pay: the request, capped by the co-financing rate and the maximum grant."""
-    funded = min(project.requested_cents, project.total_cost_cents * line.cofinancing_rate_bp // 10000)
+    funded = min(project.requested_cents, project.total_cost_cents * line.rate_for(project) // 10000)
     if line.max_grant_cents is not None:
         funded = min(funded, line.max_grant_cents)
     return funded

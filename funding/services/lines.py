@@ -28,6 +28,8 @@ LINE_FIELDS = (
     "min_grant_cents",
     "max_grant_cents",
     "cofinancing_rate_bp",
+    "non_profit_rate_bp",
+    "action_type",
     "beneficiary_kinds",
     "domains",
     "territories",
@@ -56,21 +58,25 @@ def line_snapshot(line: FundingLine) -> dict:
     return {"id": line.id, **{name: getattr(line, name) for name in LINE_FIELDS}}
 
 
+# API field (basis points) -> the field the validator reads (percent).
+RATE_FIELDS = {"cofinancing_rate_bp": "cofinancing_rate", "non_profit_rate_bp": "non_profit_rate"}
+
+
 def to_raw(data: dict) -> dict:
     """API values (cents, basis points) as the validator's input (EUR, percent)."""
-    raw = {key: value for key, value in data.items() if key not in MONEY_FIELDS and key != "cofinancing_rate_bp"}
+    raw = {key: value for key, value in data.items() if key not in MONEY_FIELDS and key not in RATE_FIELDS}
     for field, name in MONEY_FIELDS.items():
         if field in data:
             raw[name] = None if data[field] is None else cents_to_decimal(data[field])
-    if "cofinancing_rate_bp" in data:
-        bp = data["cofinancing_rate_bp"]
-        raw["cofinancing_rate"] = None if bp is None else str(Decimal(bp) / 100)
+    for field, name in RATE_FIELDS.items():
+        if field in data:
+            raw[name] = None if data[field] is None else str(Decimal(data[field]) / 100)
     return raw
 
 
 def api_errors(errors: dict) -> dict:
     """Validator field names back to API field names."""
-    back = {name: field for field, name in MONEY_FIELDS.items()} | {"cofinancing_rate": "cofinancing_rate_bp"}
+    back = {name: field for field, name in (MONEY_FIELDS | RATE_FIELDS).items()}
     return {back.get(key, key): messages for key, messages in errors.items()}
 
 
@@ -260,6 +266,9 @@ def import_lines(
         "created": [line.id for line in created],
         "updated": [line.id for line in updated],
         "unchanged": [line.id for line in unchanged],
-        "skipped": [{"line": line, "reason": reason} for line, reason in result.skipped],
+        "skipped": [{"line": line, "reason": reason, "motivo": ft_portal.italian(reason)}
+                    for line, reason in result.skipped],
+        "warnings": [{"line": line, "message": message, "messaggio": ft_portal.italian(message)}
+                     for line, message in result.warnings],
         "errors": [error.as_dict() for error in result.errors],
     }

@@ -40,6 +40,7 @@ def line_profile(line: FundingLine) -> LineProfile:
         max_grant_cents=line.max_grant_cents,
         total_budget_cents=line.total_budget_cents,
         cofinancing_rate_bp=line.cofinancing_rate_bp,
+        non_profit_rate_bp=line.non_profit_rate_bp,
         opening_date=line.opening_date,
         deadlines=tuple(line.deadlines or ()),
         deadline_model=line.deadline_model,

@@ -1,15 +1,12 @@
-"""Smart-city projects of a tenant: cards, milestones, funding plans, census and OpenCoesione links."""
+"""Smart-city projects of a tenant: cards, milestones, funding plans and their census links."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from smartregion import audit, tenancy
+from smartregion import audit
 from smartregion.errors import Conflict, NotFound, Unprocessable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from funding.importers import FileFormatError, opencoesione
 from funding.models import FundingLine, FundingPlanItem, Milestone, Project
 from funding.money import cents_to_decimal
 from funding.reference import BeneficiaryKind, FundingSourceKind, ProjectStatus
@@ -366,46 +363,3 @@ def _from_census_entry(entry: dict, tenant: Tenant) -> dict:
         ]
     return data
 
-
-def parse_cohesion(data: bytes):
-    """Read OpenCoesione records; a file that cannot be read at all is refused as a whole."""
-    try:
-        return opencoesione.parse(data)
-    except FileFormatError as exc:
-        raise Unprocessable(str(exc), errors={exc.field: [str(exc)]}) from exc
-
-
-def import_cohesion(session: Session, data: bytes, *, file_sha256: str | None = None, actor: str | None = None) -> dict:
-    """Fill public funding, payments and state from OpenCoesione records, for projects with the same CUP."""
-    records, report = parse_cohesion(data)
-    updated, unmatched = [], []
-    now = datetime.now(UTC).isoformat()
-    with tenancy.regional_scope():
-        for cup, record in records.items():
-            projects = session.scalars(select(Project).where(Project.cup == cup)).all()
-            if not projects:
-                unmatched.append(cup)
-                continue
-            for project in projects:
-                before = project.cohesion
-                project.cohesion = record.as_dict() | {"imported_at": now, "file_sha256": file_sha256}
-                session.flush()
-                audit.record(
-                    session,
-                    action="funding.project.cohesion",
-                    entity_type="project",
-                    entity_id=project.id,
-                    tenant_id=project.tenant_id,
-                    before=before,
-                    after=project.cohesion,
-                    actor=actor,
-                )
-                updated.append({"tenant_id": project.tenant_id, "project_id": project.id, "cup": cup})
-    return {
-        "file_sha256": file_sha256,
-        "records": len(records),
-        "updated": updated,
-        "unmatched_cups": sorted(unmatched),
-        "skipped": [{"line": line, "reason": reason} for line, reason in report.skipped],
-        "errors": [error.as_dict() for error in report.errors],
-    }

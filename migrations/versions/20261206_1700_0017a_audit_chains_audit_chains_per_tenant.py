@@ -18,7 +18,7 @@ from alembic import op
 from smartregion.migrations_helpers import disable_tenant_rls, enable_tenant_rls, grant_app
 
 revision = "0017a_audit_chains"
-down_revision = "0014a_jobs_operations"
+down_revision = "0013b_funding_action_type"
 branch_labels = None
 depends_on = None
 

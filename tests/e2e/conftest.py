@@ -94,6 +94,19 @@ def serious_violations(page) -> list[dict]:
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+def confirm_preview(page, crs: str | None = None) -> None:
+    """On the preview page, keep the proposed mapping, take the coordinate system and confirm the import."""
+    page.locator("[data-testid=preview-confirm]").wait_for()
+    # Bootstrap Italia draws the boxes under their labels: a person clicks the label.
+    candidates = page.locator("[data-testid=preview-crs-candidates] label")
+    if crs is not None:
+        page.click(f"label[for=crs-{crs.split(':')[-1]}]")
+    elif candidates.count():
+        candidates.first.click()
+    page.click("label[for=confirm]")
+    page.click("[data-testid=preview-confirm] button[type=submit]")
+
+
 def import_inventory(page, path: Path, *, slug: str = "firenze", kind: str = "public-lighting") -> None:
     """Upload a file from the tenant's inventories page and follow the progress bar to 100%, then wait
     for the page to reload with the upload imported."""
@@ -101,6 +114,7 @@ def import_inventory(page, path: Path, *, slug: str = "firenze", kind: str = "pu
     page.select_option("#kind", kind)
     page.set_input_files("#file", str(path))
     page.click("[data-testid=inventory-upload] button[type=submit]")
+    confirm_preview(page)
     page.locator("[data-testid=import-progress]").wait_for()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=import-progress]')?.getAttribute('aria-valuenow') === '100'",

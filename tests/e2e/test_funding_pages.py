@@ -88,3 +88,30 @@ def test_the_secretariat_creates_a_line_adds_a_project_to_the_draft_plan_and_app
     assert page.locator("[data-testid=export-xlsx]").get_attribute("href").endswith("format=xlsx&lang=it")
     assert serious_violations(page) == []
     page.screenshot(path=str(artifacts / "funding-plan-approved.png"), full_page=True)
+
+
+def test_the_secretariat_imports_an_opencoesione_file_and_follows_its_bar(login, rq_worker, tmp_path, artifacts):
+    from tests.funding import opencoesione_files as oc
+    from tests.funding.test_funding_opencoesione import published_rows
+
+    path = tmp_path / "progetti_esteso_TOS.zip"
+    path.write_bytes(oc.zipped("progetti_esteso_TOS.csv", oc.table(published_rows())))
+    page = login("segreteria")
+    page.goto("/funding/lines")
+    page.click("[data-testid=cohesion-link]")
+    page.locator("[data-testid=cohesion-form]").wait_for()
+    assert serious_violations(page) == []
+    page.set_input_files("#cohesion-file", str(path))
+    page.click("[data-testid=cohesion-submit]")
+    page.locator("[data-testid=import-progress]").wait_for()
+    # The bar is drawn by the page's script (templates carry no style attributes), then the page reloads.
+    page.wait_for_selector("[data-testid=import-report]", timeout=60_000)
+    bar = page.locator("[data-testid=import-progress] .progress-bar")
+    assert bar.inner_text() == "100%"
+    assert page.evaluate("() => document.querySelector('[data-testid=import-progress] .progress-bar').style.width") \
+        == "100%"
+    skipped = page.locator("[data-testid=skipped] tr[data-reason=outside_region]")
+    assert "localizzato in nessun comune della piattaforma" in skipped.inner_text()
+    assert "H11B17000350004" not in page.locator("[data-testid=unknown-cups]").inner_text()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(artifacts / "opencoesione-import.png"), full_page=True)

@@ -1,4 +1,4 @@
-"""Importing funding lines (CSV, JSON, Funding & Tenders portal) and OpenCoesione records."""
+"""Importing funding lines (CSV, JSON, Funding & Tenders portal)."""
 
 import json
 from datetime import date
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from funding.importers import FileFormatError, ft_portal, lines, opencoesione
+from funding.importers import FileFormatError, ft_portal, lines
 
 DATA = Path(__file__).parent / "data"
 
@@ -119,19 +119,3 @@ def test_the_portal_search_answer_gives_topics_with_stages_cut_offs_and_budgets(
 def test_a_file_that_is_not_a_portal_answer_is_refused():
     with pytest.raises(FileFormatError, match="no 'results' list"):
         ft_portal.parse(json.dumps({"funding_lines": []}))
-
-
-def test_opencoesione_records_are_joined_by_cup_with_exact_sums():
-    records, report = opencoesione.parse((DATA / "opencoesione_progetti.csv").read_bytes())
-    assert set(records) == {"D11B21000440006", "J31F22000980006"}
-    lighting = records["D11B21000440006"]
-    assert lighting.local_codes == ["1MISE22-FI001", "1MISE22-FI002"]
-    assert lighting.public_funding_cents == 800_000_00
-    assert lighting.payments_cents == 325_000_35
-    assert lighting.eu_funding_cents == 640_000_00
-    assert lighting.state == "In corso"
-    assert lighting.start_date == date(2022, 3, 1) and lighting.expected_end_date == date(2025, 6, 30)
-    assert lighting.municipalities == ["048017"]
-    assert records["J31F22000980006"].state == "Concluso"
-    assert report.skipped == [(5, "no CUP")]
-    assert {(e.line, e.field) for e in report.errors} == {(6, "CUP"), (7, "FINANZ_TOTALE_PUBBLICO")}

@@ -154,6 +154,23 @@ def test_cofinancing_burden_compares_own_share_with_what_the_project_has():
     assert explained(project(), line(cofinancing_rate_bp=10000))["cofinancing"]["passed"]
 
 
+def test_non_profit_applicants_get_the_higher_rate_of_an_innovation_action():
+    innovation_action = line(cofinancing_rate_bp=7000, non_profit_rate_bp=10000)
+    municipality = project(applicant_kinds=MUNICIPALITY)
+    with_company = project(applicant_kinds=MUNICIPALITY | COMPANY)
+    alone = explained(municipality, innovation_action, "en")["cofinancing"]
+    assert alone["passed"]
+    assert alone["detail"] == ("Covers up to 100% (non-profit applicants): grant EUR 800,000.00, own share "
+                               "EUR 200,000.00, available EUR 200,000.00")
+    assert explained(municipality, innovation_action)["cofinancing"]["detail"].startswith(
+        "Copertura fino al 100% (enti senza scopo di lucro)")
+    together = explained(with_company, innovation_action, "en")["cofinancing"]
+    assert not together["passed"] and together["detail"].startswith("Covers up to 70%: grant EUR 700,000.00")
+    scores = {m.id: m.score for m in MatchMatrix([replace(municipality, id=1), replace(with_company, id=2)],
+                                                 [innovation_action], TODAY).line_ranking(10)}
+    assert scores[1] > scores[2]
+
+
 def test_partnership_needs_lower_the_score_without_excluding():
     alone = project(partners=0)
     consortium = line(partnership_required=True, min_partners=2)
@@ -255,6 +272,7 @@ def random_lines(rng: random.Random, count: int) -> list[LineProfile]:
                 max_grant_cents=rng.choice([None, 1_000_000_00, 3_000_000_00]),
                 total_budget_cents=rng.choice([None, 2_000_000_00, 80_000_000_00]),
                 cofinancing_rate_bp=rng.choice([5000, 7000, 10000]),
+                non_profit_rate_bp=rng.choice([None, None, 10000]),
                 opening_date=TODAY + timedelta(days=rng.randint(-200, 40)),
                 deadlines=deadlines if rng.random() < 0.9 else (),
                 deadline_model=model,

@@ -1,4 +1,4 @@
-"""Imports through the API, census projects, OpenCoesione by CUP, and the operational plan."""
+"""Imports through the API, census projects, and the operational plan."""
 
 import io
 import json
@@ -70,34 +70,6 @@ def test_csv_import_keeps_good_rows_reports_bad_ones_and_refuses_malformed_files
         ).status_code
         == 403
     )
-
-
-def test_opencoesione_records_fill_projects_with_the_same_cup(as_user, rq_worker, wait_for_job):
-    firenze = as_user("firenze-comune")
-    created = firenze.post(
-        "/api/v1/tenants/firenze/projects",
-        json={
-            "title": "Smart lighting - lotti 1 e 2",
-            "domain": "energy",
-            "total_cost_cents": 800_000_00,
-            "cup": "D11B21000440006",
-            "status": "in_progress",
-        },
-    )
-    assert created.status_code == 201, created.json
-    report = _import(
-        as_user("segreteria"), "/api/v1/opencoesione/import", DATA / "opencoesione_progetti.csv", wait_for_job
-    )
-    assert report["updated"][0]["project_id"] == created.json["id"]
-    assert report["unmatched_cups"] == ["J31F22000980006"]
-    assert {(e["line"], e["field"]) for e in report["errors"]} == {
-        (6, "CUP"),
-        (7, "FINANZ_TOTALE_PUBBLICO"),
-    }
-    project = firenze.get(f"/api/v1/tenants/firenze/projects/{created.json['id']}").json
-    assert project["cohesion"]["public_funding_cents"] == 800_000_00
-    assert project["cohesion"]["payments_cents"] == 325_000_35
-    assert project["cohesion"]["state"] == "In corso"
 
 
 def test_a_submitted_census_projects_form_becomes_project_cards_once(as_user, db):

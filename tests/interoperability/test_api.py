@@ -93,7 +93,7 @@ def test_done_when_publish_register_push_report_count_and_export(demo, as_user, 
     assert [r["valid"] for r in pushed.json["results"]] == [True, False, True]
     (error,) = pushed.json["results"][1]["errors"]
     assert error["pointer"] == "/status" and error["rule"] == "regional.code-list"
-    assert "'broken'" in error["message"]
+    assert '"broken"' in error["message"]
 
     conformance = as_user("segreteria").get("/api/v1/conformance").json
     (row,) = [f for f in conformance["feeds"] if f["feed_id"] == feed_id]

@@ -88,7 +88,7 @@ def test_bad_input_is_refused_inline_with_what_was_typed_kept(page_client, as_us
     assert "does not conform to TOS-STREETLIGHT 1.0.0: 2 problems" in _field(html, "sample")
     table = re.search(r'data-testid="sample-violations">(.*?)</table>', html, re.S).group(1)
     assert "<code>/status</code>" in table and "Value not in the code list (regional standard)" in table
-    assert "not in the allowed list: ok, defectiveLamp" in table
+    assert "not in the allowed list: &#34;ok&#34;, &#34;defectiveLamp&#34;" in table
     assert "<code>/powerState</code>" in table and "Missing attribute" in table
     assert '<option value="TOS-STREETLIGHT 1.0.0" selected>' in html
 
@@ -135,7 +135,7 @@ def test_feed_detail_shows_its_conformance_and_readable_violations(page_client, 
     assert re.search(r'data-testid="feed-share">\s*50.0 %', html)
     violations = re.search(r'data-testid="feed-violations">(.*?)</table>', html, re.S).group(1)
     assert "Value not in the code list (regional standard)" in violations
-    assert "<code>status</code>" in violations and "&#39;broken&#39;" in violations
+    assert "<code>status</code>" in violations and "&#34;broken&#34;" in violations
     entities = re.search(r'data-testid="feed-entities">(.*?)</table>', html, re.S).group(1)
     assert "urn:ngsi-ld:Streetlight:firenze:PL-0002" in entities
     assert "urn:ngsi-ld:Streetlight:firenze:PL-0003" not in entities  # refused, not stored

@@ -140,7 +140,7 @@ def test_a_batch_report_lists_each_entity_in_order_with_pointer_rule_and_message
     (status_error,) = data["results"][1]["errors"]
     assert status_error["pointer"] == "/status"
     assert status_error["rule"] == "regional.code-list"
-    assert "'broken'" in status_error["message"] and "defectiveLamp" in status_error["message"]
+    assert '"broken"' in status_error["message"] and "defectiveLamp" in status_error["message"]
     errors = {e["pointer"]: e for e in data["results"][2]["errors"]}
     assert errors["/lanternHeight/unitCode"]["rule"] == "regional.unit"
     assert "MTR" in errors["/lanternHeight/unitCode"]["message"]

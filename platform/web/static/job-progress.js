@@ -27,6 +27,9 @@
   document.querySelectorAll("[data-job-url]").forEach(function (box) {
     var state = box.dataset.state;
     var meter = box.getAttribute("role") === "progressbar" ? box : box.querySelector("[role=progressbar]");
+    var bar = box.querySelector(".progress-bar");
+    // Templates carry no style attributes (Content-Security-Policy): the bar's width is drawn from its value.
+    if (meter && bar) { bar.style.width = (meter.getAttribute("aria-valuenow") || 0) + "%"; }
     if (!box.dataset.jobUrl || !meter || ENDED.indexOf(state) >= 0) { return; }
     if (meter.getAttribute("aria-valuenow") === "100") { return; }
     follow(box);

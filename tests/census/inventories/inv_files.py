@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sqlite3
 import zipfile
 from pathlib import Path
 
-import shapefile
 from pyproj import CRS, Transformer
 from pyproj.enums import WktVersion
-
-from census.inventories.wkb import encode_linestring_gpkg, encode_point_gpkg
 
 LIGHTING_HEADER = ["asset_id", "latitude", "longitude", "lamp_technology", "power_w", "street", "installed_on",
                    "dimmable", "smart_node"]
@@ -51,27 +46,54 @@ def to_epsg(epsg: int, lon: float, lat: float) -> tuple[float, float]:
     return Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
 
 
+def write_layer(path: Path, driver: str, records: list[dict], geometries: list, *, epsg: int | None,
+                layer: str | None = None, encoding: str | None = None, append: bool = False, **options) -> Path:
+    """Write one layer with GDAL (pyogrio), the way a GIS office's software exports it."""
+    import warnings
+
+    import numpy as np
+    import pyogrio.raw
+    import shapely
+
+    names = list(records[0]) if records else []
+    shapes = [shapely.geometry.shape(g) if isinstance(g, dict) else g for g in geometries]
+    kinds = {s.geom_type for s in shapes}
+    field_data = [np.array([str(r.get(n, "")) for r in records], dtype=object) for n in names]
+    with warnings.catch_warnings():
+        # Files without a coordinate system are what some offices send: GDAL's warning is the point.
+        warnings.filterwarnings("ignore", message="'crs' was not provided")
+        pyogrio.raw.write(str(path), geometry=np.array(shapely.to_wkb(shapes), dtype=object),
+                          field_data=field_data, fields=names, crs=f"EPSG:{epsg}" if epsg else None, driver=driver,
+                          layer=layer, geometry_type=kinds.pop() if len(kinds) == 1 else "Unknown",
+                          encoding=encoding, append=append, **options)
+    return path
+
+
+def zip_folder(path: Path, folder: Path, *, inside: str = "") -> Path:
+    """Zip every file of a folder, under a folder name of its own when ``inside`` is given (as Windows does)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in sorted(folder.rglob("*")):
+            if item.is_file():
+                archive.write(item, str(Path(inside) / item.relative_to(folder)) if inside else
+                              str(item.relative_to(folder)))
+    return path
+
+
 def write_shapefile_zip(path: Path, points: list[dict], *, epsg: int | None, esri_prj: bool = True,
                         short_names: bool = True) -> Path:
-    """A zipped point Shapefile; attribute names cut to 10 characters as DBF does."""
-    shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
-    writer = shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POINT, encoding="utf-8")
+    """A zipped point Shapefile written by GDAL; attribute names cut to 10 characters as DBF does."""
+    import shapely
+
+    folder = path.parent / (path.stem + "-shp")
+    folder.mkdir(exist_ok=True)
     names = ["asset_id", "lamp_technology", "power_w", "street", "installed_on", "dimmable"]
-    for name in names:
-        writer.field(name[:10] if short_names else name, "C", size=60)
-    for point in points:
-        writer.point(*point["xy"])
-        writer.record(*[str(point.get(n, "")) for n in names])
-    writer.close()
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("punti_luce.shp", shp.getvalue())
-        archive.writestr("punti_luce.shx", shx.getvalue())
-        archive.writestr("punti_luce.dbf", dbf.getvalue())
-        archive.writestr("punti_luce.cpg", "UTF-8")
-        if epsg is not None:
-            version = WktVersion.WKT1_ESRI if esri_prj else WktVersion.WKT1_GDAL
-            archive.writestr("punti_luce.prj", CRS.from_epsg(epsg).to_wkt(version))
-    return path
+    records = [{n[:10] if short_names else n: str(p.get(n, "")) for n in names} for p in points]
+    shapes = [shapely.Point(*p["xy"]) for p in points]
+    write_layer(folder / "punti_luce.shp", "ESRI Shapefile", records, shapes, epsg=None, encoding="UTF-8")
+    if epsg is not None:
+        version = WktVersion.WKT1_ESRI if esri_prj else WktVersion.WKT1_GDAL
+        (folder / "punti_luce.prj").write_text(CRS.from_epsg(epsg).to_wkt(version))
+    return zip_folder(path, folder)
 
 
 def write_geojson(path: Path, features: list[dict], *, crs: str | None = None) -> Path:
@@ -82,34 +104,12 @@ def write_geojson(path: Path, features: list[dict], *, crs: str | None = None) -
     return path
 
 
-def write_geopackage(path: Path, features: list[dict], *, epsg: int, geometry: str = "POINT") -> Path:
-    """A minimal OGC GeoPackage with one feature table and its spatial reference."""
-    db = sqlite3.connect(path)
-    db.executescript("""
-        PRAGMA application_id = 1196444487;
-        CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
-            organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL,
-            description TEXT);
-        CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT,
-            description TEXT DEFAULT '', last_change DATETIME, min_x DOUBLE, min_y DOUBLE, max_x DOUBLE,
-            max_y DOUBLE, srs_id INTEGER);
-        CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
-            geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL);
-    """)
-    srs_id = 100000 + epsg
-    db.execute("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, 'EPSG', ?, ?, '')",
-               (CRS.from_epsg(epsg).name, srs_id, epsg, CRS.from_epsg(epsg).to_wkt(WktVersion.WKT1_GDAL)))
-    db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
-               "VALUES ('tratte', 'features', 'tratte', ?)", (srs_id,))
-    db.execute("INSERT INTO gpkg_geometry_columns VALUES ('tratte', 'geom', ?, ?, 0, 0)", (geometry, srs_id))
-    columns = [k for k in features[0] if k != "coords"]
-    db.execute(f"CREATE TABLE tratte (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom BLOB, "
-               f"{', '.join(c + ' TEXT' for c in columns)})")
-    for feature in features:
-        coords = feature["coords"]
-        blob = encode_point_gpkg(*coords, srs_id) if geometry == "POINT" else encode_linestring_gpkg(coords, srs_id)
-        db.execute(f"INSERT INTO tratte (geom, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))})",
-                   (blob, *[feature[c] for c in columns]))
-    db.commit()
-    db.close()
-    return path
+def write_geopackage(path: Path, features: list[dict], *, epsg: int, geometry: str = "POINT",
+                     layer: str = "tratte") -> Path:
+    """A GeoPackage with one feature table, written by GDAL as QGIS writes it."""
+    import shapely
+
+    records = [{k: v for k, v in f.items() if k != "coords"} for f in features]
+    shapes = [shapely.Point(*f["coords"]) if geometry == "POINT" else shapely.LineString(f["coords"])
+              for f in features]
+    return write_layer(path, "GPKG", records, shapes, epsg=epsg, layer=layer, append=path.exists())

@@ -70,12 +70,13 @@ def test_lighting_csv_with_bad_rows_then_an_updated_file(utility, wait_for_job, 
 
     errors = _errors(utility, accepted["upload_id"])
     assert [(e["line"], e["field"], e["code"]) for e in errors] == [
-        ("22", "location", "outside_italy"),
+        ("22", "location", "outside_territory"),
         ("23", "lamp_technology", "invalid_choice"), ("23", "power_w", "not_positive"),
         ("23", "installed_on", "invalid_date"), ("23", "dimmable", "invalid_bool"),
         ("24", "asset_id", "duplicate_asset_id")]
     assert errors[-1]["reason"] == "asset_id FI-0003 already appears on line 5"
-    assert errors[0]["motivo"] == "coordinate fuori dal territorio italiano"
+    assert errors[0]["motivo"] == "fuori dal territorio del comune (oltre la tolleranza ai confini)"
+    assert "outside the territory of Firenze (ISTAT 048017)" in errors[0]["reason"]
 
     again = _upload(utility, _lighting(20, extra=bad), "copia.csv")
     assert again.status_code == 200
@@ -148,7 +149,7 @@ def test_bad_files_get_clear_answers_and_lose_nothing(utility, wait_for_job, app
     assert "no data rows" in " ".join(job["result"]["warnings"])
 
     unknown, job = _import(utility, wait_for_job, _csv([[*LIGHTING_HEADER, "colore"],
-                                                       ["U1", "43,7", "11,2", "LED", "", "", "", "", "", "blu"]]),
+                                                       ["U1", "43,77", "11,25", "LED", "", "", "", "", "", "blu"]]),
                            "extra.csv")
     assert job["result"]["warnings"] == ["columns ignored (not part of the kind): colore"]
 
@@ -163,7 +164,7 @@ def test_bad_files_get_clear_answers_and_lose_nothing(utility, wait_for_job, app
     accepted, job = _import(utility, wait_for_job, geo.read_bytes(), "j.geojson")
     assert (job["result"]["rows_imported"], job["result"]["rows_rejected"]) == (1, 2)
     assert [(e["line"], e["code"]) for e in _errors(utility, accepted["upload_id"])] == [
-        ("2", "invalid_geometry"), ("3", "outside_italy")]
+        ("2", "invalid_geometry"), ("3", "outside_territory")]
 
     with db.begin():
         ids = set(db.scalars(select(InventoryAsset.asset_id)))
@@ -341,7 +342,7 @@ def test_an_asset_repeated_in_a_later_batch_is_rejected_and_the_first_line_kept(
     from tenants.models import Tenant
 
     path = tmp_path / "repeated.csv"
-    path.write_bytes(_lighting(7, extra=[["FI-0001", "43,70", "11,20", "LED", "10", "", "", "", ""]]))
+    path.write_bytes(_lighting(7, extra=[["FI-0001", "43,77", "11,26", "LED", "10", "", "", "", ""]]))
     with db.begin():
         tenant_id = db.scalar(select(Tenant.id).where(Tenant.slug == "firenze"))
     with tenancy.tenant_context(tenant_id):

@@ -40,7 +40,7 @@ def _inventory() -> tuple[bytes, int, int]:
             rejected += 1
         else:
             valid.add(asset)
-        out.write(f"{asset};43,{7000 + i % 999};11,{2000 + i % 777};{technology};40;Via Roma;;sì;no\r\n")
+        out.write(f"{asset};43,77{i % 999:03d};11,22{i % 777:03d};{technology};40;Via Roma;;sì;no\r\n")
     return out.getvalue().encode("cp1252"), ROWS - rejected, rejected
 
 
