@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import redirect, render_template, request, url_for
+from smartregion import tenancy
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, NotFound
 from smartregion.jobs import Job
@@ -59,6 +60,7 @@ def _render(*, error: str | None = None, status: int = 200):
     user = page_user()
     if not user.is_regional:
         raise Forbidden("OpenCoesione imports are for the secretariat and auditors.")
+    tenancy.set_regional(True)  # the imports are regional jobs, which row-level security shows in this scope
     lang = page_language()
     can_import = user.is_secretariat and not user.read_only
     return render_template("funding/cohesion.html", imports=_recent_imports(), error=error, can_import=can_import,

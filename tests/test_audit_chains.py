@@ -54,8 +54,8 @@ def test_writers_of_different_tenants_do_not_wait_for_each_other(app, demo, db):
         finally:
             holder.commit()
             holder.close()
-    assert db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))).all() \
-        == ["test.firenze", "test.prato"]
+    assert db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))
+                      .order_by(AuditEvent.id)).all() == ["test.firenze", "test.prato"]
 
 
 def test_concurrent_writers_of_twenty_tenants_keep_every_chain_intact(app, demo, db):

@@ -24,6 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_funding_lines_non_profit_rate_in_range", "funding_lines", type_="check")
+    op.drop_constraint(op.f("ck_funding_lines_non_profit_rate_in_range"), "funding_lines", type_="check")
     op.drop_column("funding_lines", "non_profit_rate_bp")
     op.drop_column("funding_lines", "action_type")

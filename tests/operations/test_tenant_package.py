@@ -13,10 +13,14 @@ from sqlalchemy import select
 from tenants.models import Tenant
 from tests.census.inventories.inv_files import LIGHTING_HEADER
 
+# A point inside each municipality (the import rejects assets outside the tenant's territory).
+CENTRES = {"firenze": ("43,77", "11,25"), "prato": ("43,88", "11,09")}
+
 
 def _upload(as_user, wait_for_job, slug: str, prefix: str, rows: int) -> None:
+    lat, lon = CENTRES[slug]
     lines = [";".join(LIGHTING_HEADER)] + [
-        f"{prefix}-{i:03d};43,7{i};11,2{i};LED;42,5;Via Roma;2019-05-14;sì;no" for i in range(rows)]
+        f"{prefix}-{i:03d};{lat}{i};{lon}{i};LED;42,5;Via Roma;2019-05-14;sì;no" for i in range(rows)]
     response = as_user(f"{slug}-utility").post(
         f"/api/v1/tenants/{slug}/inventories", content_type="multipart/form-data",
         data={"kind": "public-lighting", "file": (io.BytesIO(("\r\n".join(lines) + "\r\n").encode("cp1252")),
