@@ -172,12 +172,9 @@ def _has_tenants(app) -> bool:
 @click.argument("queues", nargs=-1)
 def worker(burst: bool, cron: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker on the platform's queues (the periodic jobs are the scheduler's)."""
-    from rq import Worker
     from smartregion import jobs
 
-    app = jobs.worker_app()
-    names = [jobs.queue_name(q, app) for q in (queues or jobs.QUEUES)]
-    Worker(names, connection=jobs.worker_connection(app)).work(burst=burst, with_scheduler=False)
+    jobs.run_worker(jobs.worker_app(), list(queues or jobs.QUEUES), burst=burst)
 
 
 @main.command()

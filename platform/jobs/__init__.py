@@ -26,13 +26,14 @@ from .models import ENDED, Job, JobOutcome, JobState
 from .runner import UNEXPECTED_ERROR, JobCancelled, JobContext, JobFailed, execute, user_error, worker_app
 from .scheduler import PERIODIC, Scheduler, periodic, schedules
 from .sweeper import sweep
+from .worker import run_worker
 
 QUEUES = ("default", "imports", "reports", "periodic")
 
 __all__ = [
     "ENDED", "PERIODIC", "QUEUES", "UNEXPECTED_ERROR", "Job", "JobCancelled", "JobContext", "JobFailed",
     "JobOutcome", "JobState", "Scheduler", "dispatch", "dispatch_after_commit", "enqueue", "execute", "periodic",
-    "queue_name", "redis_connection", "rq_queue", "schedules", "sweep", "user_error", "worker_app",
+    "queue_name", "redis_connection", "rq_queue", "run_worker", "schedules", "sweep", "user_error", "worker_app",
     "worker_connection",
 ]
 

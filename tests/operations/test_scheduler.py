@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
 import psycopg
@@ -130,3 +131,52 @@ def test_a_periodic_run_is_created_once_per_due_time_whoever_schedules_it(app, d
         2026, 12, 6, 3, 0, 30, tzinfo=UTC)
     with pytest.raises(ValueError, match="not a schedule"):
         Schedule("ogni giorno")
+
+
+def _scheduled(url: str, states: tuple[str, ...], *, since: datetime | None = None,
+               before: datetime | None = None) -> int:
+    query = "SELECT count(*) FROM jobs WHERE schedule_key IS NOT NULL AND state = ANY(%s)"
+    params: list = [list(states)]
+    if since is not None:
+        query += " AND created_at > %s"
+        params.append(since)
+    if before is not None:
+        query += " AND created_at < %s"
+        params.append(before)
+    with psycopg.connect(_conninfo(url)) as conn:
+        return conn.execute(query, params).fetchone()[0]
+
+
+def test_scheduled_runs_go_on_after_redis_hangs_and_after_it_restarts_empty(app, own_redis, own_env, tmp_path,
+                                                                              demo):
+    """A hung Redis (SIGSTOP) and a Redis restarted without its queues (SIGTERM, start) during scheduled runs:
+    the scheduler and the worker stay up, runs go on afterwards, and no run is left queued or started."""
+    env = own_env | {"SCHEDULER_LOCK_TTL": "2", "PERIODIC_SCHEDULE": json.dumps(
+        {"*": "off", "interoperability.jobs.report_silent_feeds": "every 1s"})}
+    url = os.environ["DATABASE_URL"]
+    worker = start_process("worker", env, tmp_path / "worker.log")
+    scheduler = start_process("scheduler", env, tmp_path / "scheduler.log")
+    try:
+        wait_until(lambda: _scheduled(url, ("finished",)) > 0, timeout=60, message="a first periodic run")
+
+        own_redis.pause()
+        time.sleep(4)  # runs fall due while nothing answers
+        own_redis.resume()
+        resumed = datetime.now(UTC)
+        wait_until(lambda: _scheduled(url, ("finished",), since=resumed) > 0, timeout=30,
+                   message="a run finished after Redis hung")
+
+        own_redis.stop()
+        time.sleep(3)  # runs fall due while Redis is down: their rows are kept in PostgreSQL
+        own_redis.start()  # empty: whatever was queued in Redis is gone
+        restarted = datetime.now(UTC)
+        wait_until(lambda: _scheduled(url, ("finished",), since=restarted) > 0, timeout=30,
+                   message="a run finished after Redis restarted")
+        wait_until(lambda: _scheduled(url, ("queued", "started"), before=restarted) == 0, timeout=30,
+                   message="every run created before and during the faults to end")
+        assert _scheduled(url, ("failed",)) == 0
+        assert scheduler.poll() is None, "the scheduler survived the faults"
+        assert worker.poll() is None, "the worker survived the faults"
+    finally:
+        stop(scheduler)
+        stop(worker)
