@@ -6,7 +6,7 @@ from datetime import date
 
 from smartregion import audit, jobs
 from smartregion.errors import Conflict, NotFound, Unprocessable, found, get_or_404
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tenants.models import (
@@ -116,6 +116,24 @@ def tenants_query(*, slugs: tuple[str, ...] | None = None, status: str | None = 
     if status:
         statement = statement.where(Tenant.status == status)
     return statement
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many tenants are in each status."""
+    return dict(session.execute(select(Tenant.status, func.count()).group_by(Tenant.status)).all())
+
+
+def participated_companies(session: Session) -> list[Organization]:
+    """The participated companies by name: those a tenant may take as its lead company."""
+    return session.scalars(select(Organization).where(
+        Organization.kind == OrganizationKind.PARTICIPATED_COMPANY).order_by(Organization.name)).all()
+
+
+def municipalities_without_tenant(session: Session) -> list[Organization]:
+    """The municipalities by name that are no tenant's yet."""
+    return session.scalars(select(Organization).where(
+        Organization.kind == OrganizationKind.MUNICIPALITY, Organization.id.not_in(select(Tenant.municipality_id)))
+        .order_by(Organization.name)).all()
 
 
 def get_tenant(session: Session, slug: str) -> Tenant:

@@ -1,4 +1,5 @@
-"""Campaigns: the secretariat opens and closes the census of a protocol."""
+"""Campaigns: the secretariat opens the census of a protocol with the survey schemas it collects, and closes
+it (which starts the operational plan's window). Auditors read the page."""
 
 from __future__ import annotations
 
@@ -8,24 +9,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from smartregion.db import get_session
 from smartregion.errors import Conflict, Unprocessable
 from smartregion.web import page_language, page_secretariat, page_user
-from sqlalchemy import select
+from smartregion.web.pages import on_refusal
 
 from census import services
 from census.surveys.shipped import SHIPPED_KEYS
 from census.views import bp
-from census.views.common import _actor, _tr
-from protocol.models import Protocol
-
-# ---------------------------------------------------------------------------------------------------
-# Campaigns: the secretariat opens the census of a protocol with the survey schemas it collects, and
-# closes it (which starts the operational plan's window). Auditors read the page.
-
-def _approved_versions(session) -> dict[str, int]:
-    """Each key's latest approved version: the one a municipality's new submission is pinned to."""
-    out: dict[str, int] = {}
-    for stored in session.scalars(services.schemas_query(status="approved")):
-        out[stored.key] = max(out.get(stored.key, 0), stored.version)
-    return out
+from census.views.common import tr
 
 
 def _render_campaigns(*, status: int = 200, form: dict | None = None, errors: dict | None = None,
@@ -33,11 +22,9 @@ def _render_campaigns(*, status: int = 200, form: dict | None = None, errors: di
     user = page_user()
     session = get_session()
     campaigns = session.scalars(services.campaigns_query()).all()
-    taken = {c.protocol_id for c in campaigns}
-    protocols = session.scalars(select(Protocol).order_by(Protocol.signed_on.desc(), Protocol.id.desc())).all()
-    approved = _approved_versions(session)
-    openable = [{"protocol": p, "due_on": services.add_months(p.signed_on, p.census_months)}
-                for p in protocols if p.id not in taken]
+    protocols = services.protocols_newest_first(session)
+    approved = services.approved_versions(session)
+    openable = services.openable_campaigns(protocols, campaigns)
     default_keys = [key for key in SHIPPED_KEYS if key in approved] or sorted(approved)
     return render_template(
         "census/campaigns.html", campaigns=campaigns, openable=openable, approved=approved,
@@ -55,60 +42,64 @@ def campaigns_page():
     return _render_campaigns()
 
 
-@bp.post("/census/campaigns")
-def open_campaign_page():
-    user = page_secretariat()
-    session = get_session()
-    form = {"protocol_id": request.form.get("protocol_id", "").strip(), "title": request.form.get("title", "").strip(),
-            "schema_keys": [k for k in request.form.getlist("schema_keys") if k]}
+def _campaign_form_errors(form: dict) -> dict[str, list[str]]:
+    """What the page checks before asking the services: a protocol, approved schemas, a short title."""
     errors: dict[str, list[str]] = {}
     if not form["protocol_id"].isdigit():
-        errors["protocol_id"] = [_tr("Scegli il protocollo.", "Choose the protocol.")]
+        errors["protocol_id"] = [tr("Scegli il protocollo.", "Choose the protocol.")]
     if not form["schema_keys"]:
-        errors["schema_keys"] = [_tr("Scegli almeno uno schema di rilevazione.", "Choose at least one survey schema.")]
-    approved = _approved_versions(session)
+        errors["schema_keys"] = [tr("Scegli almeno uno schema di rilevazione.", "Choose at least one survey schema.")]
+    approved = services.approved_versions(get_session())
     unapproved = [key for key in form["schema_keys"] if key not in approved]
     if unapproved:
         errors.setdefault("schema_keys", []).extend(
-            _tr(f"{key}: nessuna versione approvata, i comuni non potrebbero compilarlo.",
-                f"{key}: no approved version, municipalities could not fill it in.") for key in unapproved)
+            tr(f"{key}: nessuna versione approvata, i comuni non potrebbero compilarlo.",
+               f"{key}: no approved version, municipalities could not fill it in.") for key in unapproved)
     if len(form["title"]) > 300:
-        errors["title"] = [_tr("Al massimo 300 caratteri.", "At most 300 characters.")]
+        errors["title"] = [tr("Al massimo 300 caratteri.", "At most 300 characters.")]
+    return errors
+
+
+def _refused_campaign(form: dict, error):
+    if isinstance(error, Unprocessable):
+        return _render_campaigns(status=422, form=form, errors=error.errors)
+    return _render_campaigns(status=409, form=form, errors={"protocol_id": [error.detail]})
+
+
+@bp.post("/census/campaigns")
+def open_campaign_page():
+    user = page_secretariat()
+    form = {"protocol_id": request.form.get("protocol_id", "").strip(), "title": request.form.get("title", "").strip(),
+            "schema_keys": [k for k in request.form.getlist("schema_keys") if k]}
+    errors = _campaign_form_errors(form)
     if errors:
         return _render_campaigns(status=422, form=form, errors=errors)
-    try:
-        campaign = services.create_campaign(session, int(form["protocol_id"]), title=form["title"] or None,
-                                            schema_keys=form["schema_keys"], actor=_actor(user))
-    except Unprocessable as error:
-        session.rollback()
-        return _render_campaigns(status=422, form=form, errors=error.errors)
-    except Conflict as error:
-        session.rollback()
-        return _render_campaigns(status=409, form=form, errors={"protocol_id": [error.detail]})
-    flash(_tr(f"Campagna aperta: scadenza {campaign.due_on}.", f"Campaign opened: due on {campaign.due_on}."),
+    with on_refusal(lambda error: _refused_campaign(form, error), Unprocessable, Conflict):
+        campaign = services.create_campaign(get_session(), int(form["protocol_id"]), title=form["title"] or None,
+                                            schema_keys=form["schema_keys"], actor=user.username)
+    flash(tr(f"Campagna aperta: scadenza {campaign.due_on}.", f"Campaign opened: due on {campaign.due_on}."),
           "success")
     return redirect(url_for(".campaigns_page") + f"#campaign-{campaign.id}")
+
+
+def _refused_closing(campaign_id: int, error):
+    if isinstance(error, Unprocessable):
+        messages = [m for messages in error.errors.values() for m in messages] or [error.detail]
+        return _render_campaigns(status=422, close_errors={campaign_id: messages})
+    return _render_campaigns(status=409, close_errors={campaign_id: [error.detail]})
 
 
 @bp.post("/census/campaigns/<int:campaign_id>/close")
 def close_campaign_page(campaign_id):
     user = page_secretariat()
-    session = get_session()
     raw = request.form.get("closed_on", "").strip()
     try:
         closed_on = date.fromisoformat(raw) if raw else None
     except ValueError:
         return _render_campaigns(status=422, close_errors={campaign_id: [
-            _tr("Data non valida (AAAA-MM-GG).", "Not a valid date (YYYY-MM-DD).")]})
-    try:
-        campaign = services.close_campaign(session, campaign_id, closed_on=closed_on, actor=_actor(user))
-    except Unprocessable as error:
-        session.rollback()
-        return _render_campaigns(status=422, close_errors={
-            campaign_id: [m for messages in error.errors.values() for m in messages] or [error.detail]})
-    except Conflict as error:
-        session.rollback()
-        return _render_campaigns(status=409, close_errors={campaign_id: [error.detail]})
-    flash(_tr(f"Campagna chiusa il {campaign.closed_on}: si apre la finestra del piano operativo.",
-              f"Campaign closed on {campaign.closed_on}: the operational plan's window opens."), "success")
+            tr("Data non valida (AAAA-MM-GG).", "Not a valid date (YYYY-MM-DD).")]})
+    with on_refusal(lambda error: _refused_closing(campaign_id, error), Unprocessable, Conflict):
+        campaign = services.close_campaign(get_session(), campaign_id, closed_on=closed_on, actor=user.username)
+    flash(tr(f"Campagna chiusa il {campaign.closed_on}: si apre la finestra del piano operativo.",
+             f"Campaign closed on {campaign.closed_on}: the operational plan's window opens."), "success")
     return redirect(url_for(".campaigns_page") + f"#campaign-{campaign.id}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from smartregion.web import page_language
+from smartregion.errors import Forbidden, NotFound
+from smartregion.routes import visible_job
+from smartregion.web import page_language, page_user
 
 from funding.money import format_eur, format_percent
 from funding.reference import Domain, Programme, ProjectStatus
@@ -16,7 +18,7 @@ PLAN_STATUS_LABELS = {"draft": ("bozza", "draft"), "approved": ("approvato", "ap
                       "superseded": ("superato", "superseded")}
 
 
-def _helpers(lang: str) -> dict:
+def template_helpers(lang: str) -> dict:
     return {
         "lang": lang,
         "eur": lambda cents: "" if cents is None else format_eur(cents, lang),
@@ -30,18 +32,28 @@ def _helpers(lang: str) -> dict:
     }
 
 
-def _amount_text(cents: int | None, lang: str) -> str:
+def amount_text(cents: int | None, lang: str) -> str:
     return "" if cents is None else format_eur(cents, lang).replace("EUR", "").strip()
 
 
-def _choices(enum, lang: str) -> list[tuple[str, str]]:
+def choices(enum, lang: str) -> list[tuple[str, str]]:
     return [(member.value, member.label(lang)) for member in enum]
 
 
-def _can_write_region(user) -> bool:
+def can_write_region(user) -> bool:
     return bool(user) and user.is_secretariat and not user.read_only
 
 
-def _say_done(it: str, en: str) -> str:
+def say_done(it: str, en: str) -> str:
     return en if page_language() == "en" else it
 
+
+
+def regional_job(job_id: str, func: str, forbidden: str):
+    """An import job the secretariat and auditors follow (``forbidden`` tells anybody else why not)."""
+    if not page_user().is_regional:
+        raise Forbidden(forbidden)
+    job = visible_job(job_id)
+    if job.func != func:
+        raise NotFound(f"Job {job_id!r} not found.")
+    return job

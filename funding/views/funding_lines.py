@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from smartregion import auth, ratelimit
 from smartregion.db import get_session
-from smartregion.errors import DomainError, Forbidden, NotFound
-from smartregion.routes import visible_job
+from smartregion.errors import DomainError
 from smartregion.storage import storage
 from smartregion.web import page_language, page_secretariat, page_user
+from smartregion.web.pages import on_refusal
 
 from funding.matching import line_timing
 from funding.models import FundingLine, PlanStatus
@@ -20,13 +20,14 @@ from funding.views import bp
 from funding.views.common import (
     SECRETARIAT_ONLY,
     SPARE_ROWS,
-    _amount_text,
-    _can_write_region,
-    _choices,
-    _helpers,
-    _say_done,
+    amount_text,
+    can_write_region,
+    choices,
+    regional_job,
+    say_done,
+    template_helpers,
 )
-from funding.views.messages import _form_errors, _say
+from funding.views.messages import form_errors, say
 
 # --- funding lines -------------------------------------------------------------------------------
 
@@ -47,8 +48,8 @@ def _render_lines(*, import_errors: dict | None = None, import_format: str = "cs
     if not user.is_regional:
         visible = [plan for plan in visible if plan.status != PlanStatus.DRAFT]
     return render_template(
-        "funding/lines.html", lines=rows, plans=visible, can_edit=_can_write_region(user),
-        import_errors=import_errors or {}, import_format=import_format, **_helpers(lang)
+        "funding/lines.html", lines=rows, plans=visible, can_edit=can_write_region(user),
+        import_errors=import_errors or {}, import_format=import_format, **template_helpers(lang)
     ), status
 
 
@@ -60,7 +61,7 @@ def line_detail(line_id):
     session = get_session()
     result = matching.line_ranking(session, line_id, lang=lang)
     return render_template("funding/line.html", result=result, line=lines.get_line(session, line_id),
-                           can_edit=_can_write_region(user), **_helpers(lang))
+                           can_edit=can_write_region(user), **template_helpers(lang))
 
 
 LINE_TEXT_FIELDS = (
@@ -91,8 +92,8 @@ def _line_values(line: FundingLine, lang: str) -> dict:
         "topic_identifier": text(line.topic_identifier), "title": line.title, "description": text(line.description),
         "opening_date": line.opening_date.isoformat() if line.opening_date else "",
         "deadlines": [d.isoformat() for d in line.deadlines or []], "deadline_model": line.deadline_model,
-        "total_budget": _amount_text(line.total_budget_cents, lang),
-        "min_grant": _amount_text(line.min_grant_cents, lang), "max_grant": _amount_text(line.max_grant_cents, lang),
+        "total_budget": amount_text(line.total_budget_cents, lang),
+        "min_grant": amount_text(line.min_grant_cents, lang), "max_grant": amount_text(line.max_grant_cents, lang),
         "cofinancing_rate": format_percent(line.cofinancing_rate_bp, lang).rstrip("%"),
         "non_profit_rate": ("" if line.non_profit_rate_bp is None
                             else format_percent(line.non_profit_rate_bp, lang).rstrip("%")),
@@ -116,24 +117,24 @@ def _line_data(values: dict, *, new: bool) -> tuple[dict, dict]:
 def _render_line_form(line: FundingLine | None, values: dict, *, errors=None, detail=None, status=200):
     lang = page_language()
     options = {
-        "programmes": _choices(Programme, lang), "levels": _choices(Level, lang),
-        "deadline_models": _choices(DeadlineModel, lang), "domains": _choices(Domain, lang),
-        "beneficiary_kinds": _choices(BeneficiaryKind, lang),
+        "programmes": choices(Programme, lang), "levels": choices(Level, lang),
+        "deadline_models": choices(DeadlineModel, lang), "domains": choices(Domain, lang),
+        "beneficiary_kinds": choices(BeneficiaryKind, lang),
     }
     return render_template("funding/line_form.html", line=line, values=values, errors=errors or {}, detail=detail,
-                           options=options, spare=SPARE_ROWS, **_helpers(lang)), status
+                           options=options, spare=SPARE_ROWS, **template_helpers(lang)), status
 
 
 def _refused_line(line, values, error: DomainError | dict, status: int | None = None):
     lang = page_language()
     messages = error if isinstance(error, dict) else error.errors
-    errors = _form_errors(messages, lang, LINE_FORM_NAMES)
+    errors = form_errors(messages, lang, LINE_FORM_NAMES)
     detail = (
         "The funding line was not saved: correct the fields marked below."
         if lang == "en" else "La linea non è stata salvata: correggere i campi segnalati."
     )
     if isinstance(error, DomainError) and not errors:
-        detail = _say(error.detail, lang)
+        detail = say(error.detail, lang)
     return _render_line_form(line, values, errors=errors, detail=detail, status=status or error.status)
 
 
@@ -151,12 +152,9 @@ def line_create():
     data, errors = _line_data(values, new=True)
     if errors:
         return _refused_line(None, values, errors, 422)
-    try:
+    with on_refusal(lambda error: _refused_line(None, values, error)):
         line = lines.create_line(session, data, actor=user.username)
-    except DomainError as error:
-        session.rollback()
-        return _refused_line(None, values, error)
-    flash(_say_done("La linea di finanziamento è stata creata.", "The funding line was created."), "success")
+    flash(say_done("La linea di finanziamento è stata creata.", "The funding line was created."), "success")
     return redirect(url_for(".line_detail", line_id=line.id), 303)
 
 
@@ -176,13 +174,19 @@ def line_update(line_id):
     data, errors = _line_data(values, new=False)
     if errors:
         return _refused_line(line, values, errors, 422)
-    try:
+    with on_refusal(lambda error: _refused_line(lines.get_line(session, line_id), values, error)):
         lines.update_line(session, line_id, data, actor=user.username)
-    except DomainError as error:
-        session.rollback()
-        return _refused_line(lines.get_line(session, line_id), values, error)
-    flash(_say_done("La linea di finanziamento è stata aggiornata.", "The funding line was updated."), "success")
+    flash(say_done("La linea di finanziamento è stata aggiornata.", "The funding line was updated."), "success")
     return redirect(url_for(".line_detail", line_id=line_id), 303)
+
+
+def _import_form_errors(file_format: str, upload) -> dict[str, list[str]]:
+    errors = {}
+    if file_format not in lines.FORMATS:
+        errors["format"] = ["Must be one of: csv, json, ft_portal."]
+    if upload is None or not upload.filename:
+        errors["file"] = ["Choose a file to upload."]
+    return errors
 
 
 @bp.post("/funding/lines/import")
@@ -190,34 +194,24 @@ def line_update(line_id):
 def line_import():
     """Store the file, refuse it at once if it cannot be read, else import it as a job (as the API does)."""
     page_secretariat(SECRETARIAT_ONLY)
-    lang = page_language()
     file_format = request.form.get("format", "")
     upload = request.files.get("file")
-    errors = {}
-    if file_format not in lines.FORMATS:
-        errors["format"] = ["Must be one of: csv, json, ft_portal."]
-    if upload is None or not upload.filename:
-        errors["file"] = ["Choose a file to upload."]
+    errors = _import_form_errors(file_format, upload)
     if errors:
-        return _render_lines(import_errors=_form_errors(errors, lang), import_format=file_format, status=400)
+        return _render_lines(import_errors=form_errors(errors, page_language()), import_format=file_format,
+                             status=400)
     data = upload.read()
     sha256 = storage().put_bytes(data).sha256
-    try:
+    with on_refusal(lambda error: _render_lines(import_errors=form_errors(error.errors, page_language()),
+                                                import_format=file_format, status=error.status)):
         job = lines.start_import(get_session(), data, sha256, file_format)
-    except DomainError as error:
-        return _render_lines(import_errors=_form_errors(error.errors, lang), import_format=file_format,
-                             status=error.status)
     return redirect(url_for(".line_import_status", job_id=job.id), 303)
 
 
 @bp.get("/funding/lines/imports/<job_id>")
 def line_import_status(job_id):
-    user = page_user()
-    if not user.is_regional:
-        raise Forbidden("Imports of funding lines are followed by the secretariat and auditors.")
-    job = visible_job(job_id)
-    if job.func != lines.IMPORT_JOB:
-        raise NotFound(f"Job {job_id!r} not found.")
-    lang = page_language()
-    return render_template("funding/line_import.html", job=job, result=job.result or {}, **_helpers(lang))
+    job = regional_job(job_id, lines.IMPORT_JOB,
+                       "Imports of funding lines are followed by the secretariat and auditors.")
+    return render_template("funding/line_import.html", job=job, result=job.result or {},
+                           **template_helpers(page_language()))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import marshmallow as ma
+
 from funding.money import format_eur, parse_cents
 
 # The validator's fixed messages in Italian, the language the pages speak by default.
@@ -79,7 +81,7 @@ def _eur_it(english: str) -> str:
     return format_eur(parse_cents(english.replace("EUR", "").strip(), decimal_comma=False), "it")
 
 
-def _say(message: str, lang: str) -> str:
+def say(message: str, lang: str) -> str:
     if lang == "en":
         return message
     if message in MESSAGES_IT:
@@ -103,7 +105,7 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     return {prefix: [str(messages)]}
 
 
-def _form_errors(messages, lang: str, rename: dict | None = None, rows: dict | None = None) -> dict[str, list[str]]:
+def form_errors(messages, lang: str, rename: dict | None = None, rows: dict | None = None) -> dict[str, list[str]]:
     """Error messages keyed by the form's field names, in the page's language.
 
     ``rename`` maps API field names to the form's (``amount_cents`` -> ``amount``); ``rows`` maps each list
@@ -117,6 +119,13 @@ def _form_errors(messages, lang: str, rename: dict | None = None, rows: dict | N
             sent = rows[parts[0]]
             parts[1] = str(sent[index]) if index < len(sent) else parts[1]
         parts[-1] = (rename or {}).get(parts[-1], parts[-1])
-        out.setdefault(".".join(parts), []).extend(_say(t, lang) for t in texts)
+        out.setdefault(".".join(parts), []).extend(say(t, lang) for t in texts)
     return out
 
+
+
+def messages_of(error) -> dict:
+    """The field messages of a refusal: marshmallow's for a malformed form, the service's otherwise."""
+    if isinstance(error, ma.ValidationError):
+        return error.messages
+    return getattr(error, "errors", error)

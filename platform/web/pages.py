@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import abort, make_response
+from flask import abort, flash, make_response, redirect
 from smartregion.db import get_session
 from smartregion.errors import DomainError
 
@@ -28,3 +28,13 @@ def on_refusal(respond: Callable[[Any], Any], *errors: type[Exception]) -> Itera
     except caught as error:
         get_session().rollback()
         abort(make_response(respond(error)))
+
+
+def back_to(url: str, message: Callable[[Any], str] | None = None) -> Callable[[Any], Any]:
+    """A refusal answered with a redirect to ``url`` and its detail (or ``message(error)``) flashed as an error."""
+
+    def respond(error):
+        flash(message(error) if message else error.detail, "error")
+        return redirect(url)
+
+    return respond
