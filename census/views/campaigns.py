@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from smartregion.db import get_session
 from smartregion.errors import Conflict, Unprocessable
 from smartregion.web import page_language, page_secretariat, page_user
@@ -14,7 +15,6 @@ from smartregion.web.pages import on_refusal
 from census import services
 from census.surveys.shipped import SHIPPED_KEYS
 from census.views import bp
-from census.views.common import tr
 
 
 def _render_campaigns(*, status: int = 200, form: dict | None = None, errors: dict | None = None,
@@ -46,17 +46,16 @@ def _campaign_form_errors(form: dict) -> dict[str, list[str]]:
     """What the page checks before asking the services: a protocol, approved schemas, a short title."""
     errors: dict[str, list[str]] = {}
     if not form["protocol_id"].isdigit():
-        errors["protocol_id"] = [tr("Scegli il protocollo.", "Choose the protocol.")]
+        errors["protocol_id"] = [_("Choose the protocol.")]
     if not form["schema_keys"]:
-        errors["schema_keys"] = [tr("Scegli almeno uno schema di rilevazione.", "Choose at least one survey schema.")]
+        errors["schema_keys"] = [_("Choose at least one survey schema.")]
     approved = services.approved_versions(get_session())
     unapproved = [key for key in form["schema_keys"] if key not in approved]
     if unapproved:
         errors.setdefault("schema_keys", []).extend(
-            tr(f"{key}: nessuna versione approvata, i comuni non potrebbero compilarlo.",
-               f"{key}: no approved version, municipalities could not fill it in.") for key in unapproved)
+            _("%(key)s: no approved version, municipalities could not fill it in.", key=key) for key in unapproved)
     if len(form["title"]) > 300:
-        errors["title"] = [tr("Al massimo 300 caratteri.", "At most 300 characters.")]
+        errors["title"] = [_("At most 300 characters.")]
     return errors
 
 
@@ -77,8 +76,7 @@ def open_campaign_page():
     with on_refusal(lambda error: _refused_campaign(form, error), Unprocessable, Conflict):
         campaign = services.create_campaign(get_session(), int(form["protocol_id"]), title=form["title"] or None,
                                             schema_keys=form["schema_keys"], actor=user.username)
-    flash(tr(f"Campagna aperta: scadenza {campaign.due_on}.", f"Campaign opened: due on {campaign.due_on}."),
-          "success")
+    flash(_("Campaign opened: due on %(date)s.", date=campaign.due_on), "success")
     return redirect(url_for(".campaigns_page") + f"#campaign-{campaign.id}")
 
 
@@ -97,9 +95,8 @@ def close_campaign_page(campaign_id):
         closed_on = date.fromisoformat(raw) if raw else None
     except ValueError:
         return _render_campaigns(status=422, close_errors={campaign_id: [
-            tr("Data non valida (AAAA-MM-GG).", "Not a valid date (YYYY-MM-DD).")]})
+            _("Not a valid date (YYYY-MM-DD).")]})
     with on_refusal(lambda error: _refused_closing(campaign_id, error), Unprocessable, Conflict):
         campaign = services.close_campaign(get_session(), campaign_id, closed_on=closed_on, actor=user.username)
-    flash(tr(f"Campagna chiusa il {campaign.closed_on}: si apre la finestra del piano operativo.",
-             f"Campaign closed on {campaign.closed_on}: the operational plan's window opens."), "success")
+    flash(_("Campaign closed on %(date)s: the operational plan's window opens.", date=campaign.closed_on), "success")
     return redirect(url_for(".campaigns_page") + f"#campaign-{campaign.id}")

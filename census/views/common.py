@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort
 from smartregion import auth
 from smartregion.errors import Forbidden, NotFound
-from smartregion.web import page_language
 
 FILERS = ("municipality", "utility")
 
@@ -30,8 +29,4 @@ def enter_for(slug: str, roles: tuple[str, ...]):
     except Forbidden:
         abort(403)
 
-
-def tr(it: str, en: str) -> str:
-    """A message of these pages in the page's language (the census pages carry their own wording)."""
-    return en if page_language() == "en" else it
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 from smartregion.db import get_session
 from smartregion.errors import Conflict, Unprocessable
@@ -18,7 +19,6 @@ from census.surveys.codelists import CODE_LISTS
 from census.surveys.definition import _COMMON as COMMON_ATTRIBUTES
 from census.surveys.definition import GEOMETRY_TYPES, TEXT_FORMATS
 from census.views import bp
-from census.views.common import tr
 
 # What a draft's save may be refused for: wrong content (422) or a clash (409).
 DRAFT_REFUSALS = (Unprocessable, Conflict)
@@ -119,8 +119,7 @@ def create_schema_page():
         return refused or _render_draft(draft, parsed=parsed)
     with on_refusal(lambda error: _refused_draft(draft, error, parsed), *DRAFT_REFUSALS):
         stored = services.create_schema(session, definition, actor=user.username)
-    flash(tr(f"Bozza salvata: {stored.key} versione {stored.version}.",
-             f"Draft saved: {stored.key} version {stored.version}."), "success")
+    flash(_("Draft saved: %(key)s version %(version)s.", key=stored.key, version=stored.version), "success")
     return redirect(url_for(".edit_schema_page", key=stored.key, version=stored.version))
 
 
@@ -137,11 +136,11 @@ def edit_schema_page(key, version):
 
 
 def _immutable_message(stored: SurveySchema) -> str:
-    status = tr({"approved": "approvata", "retired": "ritirata"}.get(stored.status, stored.status), stored.status)
-    return tr(f"La versione {stored.version} di {stored.key} è {status} e non si può più modificare: "
-              "per cambiarla prepara una nuova versione.",
-              f"Version {stored.version} of {stored.key} is {status} and can no longer be changed: "
-              "draft a new version to change it.")
+    if stored.status == SchemaStatus.RETIRED:
+        return _("Version %(version)s of %(key)s is retired and can no longer be changed: draft a new version "
+                 "to change it.", version=stored.version, key=stored.key)
+    return _("Version %(version)s of %(key)s is approved and can no longer be changed: draft a new version "
+             "to change it.", version=stored.version, key=stored.key)
 
 
 def _kept_as_new_version(stored: SurveySchema):
@@ -149,8 +148,7 @@ def _kept_as_new_version(stored: SurveySchema):
     draft = Draft.of_form(request.form, mode="new", key=stored.key,
                           version=services.next_schema_version(get_session(), stored.key))
     draft.based_on = stored
-    draft.alert = _immutable_message(stored) + " " + tr(
-        "Non è stato salvato nulla: le tue modifiche sono qui sotto come nuova versione.",
+    draft.alert = _immutable_message(stored) + " " + _(
         "Nothing was saved: your changes are kept below as a new version.")
     definition = draft.definition()
     parsed = None
@@ -161,11 +159,8 @@ def _kept_as_new_version(stored: SurveySchema):
 
 
 def _stale_draft(draft: Draft, parsed, stored: SurveySchema):
-    draft.alert = tr(
-        f"Qualcun altro ha modificato questa bozza dopo che l'hai aperta ({stored.updated_at:%Y-%m-%d %H:%M}): "
-        "non è stato salvato nulla. Copia le tue modifiche, ricarica la pagina e applicale di nuovo.",
-        f"Someone else changed this draft after you opened it ({stored.updated_at:%Y-%m-%d %H:%M}): "
-        "nothing was saved. Copy your changes, reload the page and apply them again.")
+    draft.alert = _("Someone else changed this draft after you opened it (%(when)s): nothing was saved. Copy your "
+                    "changes, reload the page and apply them again.", when=f"{stored.updated_at:%Y-%m-%d %H:%M}")
     return _render_draft(draft, parsed=parsed, stored=stored, status=409)
 
 
@@ -186,38 +181,33 @@ def save_schema_page(key, version):
     with on_refusal(lambda error: _refused_draft(draft, error, parsed, services.get_schema(session, key, version)),
                     *DRAFT_REFUSALS):
         services.update_schema(session, key, version, definition, actor=user.username)
-    flash(tr(f"Bozza salvata: {key} versione {version}.", f"Draft saved: {key} version {version}."), "success")
+    flash(_("Draft saved: %(key)s version %(version)s.", key=key, version=version), "success")
     return redirect(url_for(".edit_schema_page", key=key, version=version))
 
 
-def _lifecycle(key: str, version: int, change, done_it: str, done_en: str):
+def _lifecycle(key: str, version: int, change, done: str):
     user = page_secretariat()
     session = get_session()
     stored = services.get_schema(session, key, version)
     seen = request.form.get("updated_at")
     if seen is not None and stored.status == SchemaStatus.DRAFT and seen != stored.updated_at.isoformat():
-        return _render_schema(stored, status=409, alert=tr(
-            "La bozza è cambiata da quando hai aperto la pagina: non è stato fatto nulla. Controllala qui sotto "
-            "e riprova.",
+        return _render_schema(stored, status=409, alert=_(
             "The draft changed since you opened the page: nothing was done. Check it below and try again."))
     with on_refusal(lambda error: _render_schema(services.get_schema(session, key, version), status=409,
                                                  alert=error.detail), Conflict):
         change(session, key, version, actor=user.username)
-    flash(tr(done_it, done_en), "success")
+    flash(done, "success")
     return redirect(url_for(".schema", key=key, version=version))
 
 
 @bp.post("/census/schemas/<key>/<int:version>/approve")
 def approve_schema_page(key, version):
-    return _lifecycle(key, version, services.approve_schema,
-                      f"Versione {version} di {key} approvata: da ora non si può più modificare.",
-                      f"Version {version} of {key} approved: from now on it cannot change.")
+    return _lifecycle(key, version, services.approve_schema, _(
+        "Version %(version)s of %(key)s approved: from now on it cannot change.", version=version, key=key))
 
 
 @bp.post("/census/schemas/<key>/<int:version>/retire")
 def retire_schema_page(key, version):
-    return _lifecycle(key, version, services.retire_schema,
-                      f"Versione {version} di {key} ritirata: le schede già avviate restano, non se ne avviano "
-                      "di nuove.",
-                      f"Version {version} of {key} retired: submissions already started stay, new ones cannot "
-                      "start.")
+    return _lifecycle(key, version, services.retire_schema, _(
+        "Version %(version)s of %(key)s retired: submissions already started stay, new ones cannot start.",
+        version=version, key=key))

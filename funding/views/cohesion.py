@@ -15,7 +15,7 @@ from smartregion.web.pages import on_refusal
 
 from funding.services import cohesion
 from funding.views import bp
-from funding.views.common import SECRETARIAT_ONLY, regional_job, template_helpers
+from funding.views.common import SECRETARIAT_ONLY, import_status_page, template_helpers
 
 RECENT = 10
 # The file's problems, as the Italian page says them.
@@ -81,7 +81,5 @@ def cohesion_import():
 
 @bp.get("/funding/opencoesione/imports/<job_id>")
 def cohesion_import_status(job_id):
-    job = regional_job(job_id, cohesion.IMPORT_JOB,
-                       "OpenCoesione imports are followed by the secretariat and auditors.")
-    return render_template("funding/cohesion_import.html", job=job, result=job.result or {},
-                           **template_helpers(page_language()))
+    return import_status_page("funding/cohesion_import.html", job_id, cohesion.IMPORT_JOB,
+                              "OpenCoesione imports are followed by the secretariat and auditors.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import render_template
 from smartregion.errors import Forbidden, NotFound
 from smartregion.routes import visible_job
 from smartregion.web import page_language, page_user
@@ -49,11 +50,12 @@ def say_done(it: str, en: str) -> str:
 
 
 
-def regional_job(job_id: str, func: str, forbidden: str):
-    """An import job the secretariat and auditors follow (``forbidden`` tells anybody else why not)."""
+def import_status_page(template: str, job_id: str, func: str, forbidden: str):
+    """An import's progress and answer, which the secretariat and auditors follow (``forbidden`` tells anybody
+    else why not); ``func`` is the import's job, any other job is not found here."""
     if not page_user().is_regional:
         raise Forbidden(forbidden)
     job = visible_job(job_id)
     if job.func != func:
         raise NotFound(f"Job {job_id!r} not found.")
-    return job
+    return render_template(template, job=job, result=job.result or {}, **template_helpers(page_language()))

@@ -23,7 +23,7 @@ from funding.views.common import (
     amount_text,
     can_write_region,
     choices,
-    regional_job,
+    import_status_page,
     say_done,
     template_helpers,
 )
@@ -210,8 +210,6 @@ def line_import():
 
 @bp.get("/funding/lines/imports/<job_id>")
 def line_import_status(job_id):
-    job = regional_job(job_id, lines.IMPORT_JOB,
-                       "Imports of funding lines are followed by the secretariat and auditors.")
-    return render_template("funding/line_import.html", job=job, result=job.result or {},
-                           **template_helpers(page_language()))
+    return import_status_page("funding/line_import.html", job_id, lines.IMPORT_JOB,
+                              "Imports of funding lines are followed by the secretariat and auditors.")
 
