@@ -14,7 +14,7 @@ MAX_ENTITIES = 10_000
 JSON_TYPES = ("application/json", "application/ld+json")
 
 
-def _depth(value: Any, limit: int) -> int:
+def depth(value: Any, limit: int) -> int:
     """Nesting depth of a parsed JSON value, iteratively (stops counting past ``limit``)."""
     deepest = 0
     stack = [(value, 1)]
@@ -67,7 +67,7 @@ def read_json(
         raise BadRequest(
             f"The body is not valid JSON{position}: {exc}.", errors={"body": [f"not JSON{position}"]}
         ) from None
-    if _depth(payload, max_depth) > max_depth:
+    if depth(payload, max_depth) > max_depth:
         raise BadRequest(
             f"The body is nested deeper than {max_depth} levels; NGSI-LD entities need far fewer.",
             errors={"body": [f"nesting deeper than {max_depth} levels"]},

@@ -17,6 +17,7 @@ from smartregion.db import get_session
 from smartregion.errors import BadRequest, DomainError, NotFound, Unprocessable
 from smartregion.outbound import Policy
 from smartregion.web import page_language, page_secretariat, page_user
+from smartregion.web.pages import on_refusal
 
 from interoperability import brokers, conformance, payloads, services
 from interoperability.api import FEED_WRITERS
@@ -114,7 +115,7 @@ def _pasted_json(text: str, field: str) -> Any:
                     line=exc.lineno, column=exc.colno, reason=exc.msg)
         raise BadRequest(message, errors={field: [message]}) from None
     # the API's guard against deeply nested bodies, applied to what is pasted in the page
-    if payloads._depth(value, payloads.MAX_DEPTH) > payloads.MAX_DEPTH:
+    if payloads.depth(value, payloads.MAX_DEPTH) > payloads.MAX_DEPTH:
         raise BadRequest(too_deep, errors={field: [too_deep]})
     return value
 
@@ -148,70 +149,75 @@ def _render_standards(*, status: int = 200, detail: str | None = None, failed: s
     ), status
 
 
+def _lifecycle_refused(failed: str):
+    """The standards page again, the refused action's form ``failed`` with the reason."""
+    return lambda error: _render_standards(status=error.status, detail=error.detail, failed=failed)
+
+
+def _standards_secretariat():
+    return page_secretariat(_("Only the regional technical secretariat publishes and deprecates standards."))
+
+
 @bp.post("/standards/<code>/versions/<version>/publish")
 def publish_version(code: str, version: str):
-    user = page_secretariat(_("Only the regional technical secretariat publishes and deprecates standards."))
-    session = get_session()
-    try:
-        row = services.publish(session, code, version, actor=user.username)
-    except DomainError as error:
-        session.rollback()
-        return _render_standards(status=error.status, detail=error.detail, failed=f"publish:{code} {version}")
+    user = _standards_secretariat()
+    with on_refusal(_lifecycle_refused(f"publish:{code} {version}")):
+        row = services.publish(get_session(), code, version, actor=user.username)
     flash(_("%(label)s is published: from now on it never changes.", label=row.label), "success")
     return redirect(url_for(".standards_page", _anchor=f"standard-{code}"), 303)
 
 
 @bp.post("/standards/<code>/versions/<version>/deprecate")
 def deprecate_version(code: str, version: str):
-    user = page_secretariat(_("Only the regional technical secretariat publishes and deprecates standards."))
-    session = get_session()
+    user = _standards_secretariat()
     form = {"successor": request.form.get("successor", "").strip() or None}
     if sunset := request.form.get("sunset_on", "").strip():  # left empty, the schema says it is required
         form["sunset_on"] = sunset
-    try:
+    with on_refusal(lambda error: _not_deprecated(code, version, error), DomainError, ma.ValidationError):
         data = StandardDeprecateSchema().load(form)
-        row = services.deprecate(session, code, version, sunset_on=data["sunset_on"],
+        row = services.deprecate(get_session(), code, version, sunset_on=data["sunset_on"],
                                  successor=data.get("successor"), actor=user.username)
-    except (DomainError, ma.ValidationError) as error:
-        session.rollback()
-        detail = _("%(label)s was not deprecated:", label=" ".join((code, version))) + " " + (
-            error.detail if isinstance(error, DomainError) else _("correct the fields marked below."))
-        return _render_standards(status=getattr(error, "status", 400), detail=detail,
-                                 failed=f"deprecate:{code} {version}", errors=_field_errors(error))
     flash(_("%(label)s is deprecated; its sunset is %(date)s.", label=row.label, date=row.sunset_on.isoformat()),
           "success")
     return redirect(url_for(".standards_page", _anchor=f"standard-{code}"), 303)
 
 
+def _not_deprecated(code: str, version: str, error):
+    detail = _("%(label)s was not deprecated:", label=" ".join((code, version))) + " " + (
+        error.detail if isinstance(error, DomainError) else _("correct the fields marked below."))
+    return _render_standards(status=getattr(error, "status", 400), detail=detail,
+                             failed=f"deprecate:{code} {version}", errors=_field_errors(error))
+
+
 @bp.post("/standards/<code>/versions/<version>/withdraw-deprecation")
 def withdraw_deprecation(code: str, version: str):
-    user = page_secretariat(_("Only the regional technical secretariat publishes and deprecates standards."))
-    session = get_session()
-    try:
-        row = services.withdraw_deprecation(session, code, version, actor=user.username)
-    except DomainError as error:
-        session.rollback()
-        return _render_standards(status=error.status, detail=error.detail, failed=f"withdraw:{code} {version}")
+    user = _standards_secretariat()
+    with on_refusal(_lifecycle_refused(f"withdraw:{code} {version}")):
+        row = services.withdraw_deprecation(get_session(), code, version, actor=user.username)
     flash(_("The deprecation of %(label)s is withdrawn: it is published again.", label=row.label), "success")
     return redirect(url_for(".standards_page", _anchor=f"standard-{code}"), 303)
+
+
+def _chosen_version(session, choice: str, message: str) -> tuple[str, str]:
+    """The code and version chosen from a menu; one that does not exist is the menu's error (422)."""
+    code, version = _split_version(choice)
+    try:
+        services.get_version(session, code, version)
+    except NotFound as error:
+        raise Unprocessable(error.detail, errors={"standard_version": [message]}) from None
+    return code, version
 
 
 @bp.post("/standards/validate")
 def validate_sample():
     page_user()
     session = get_session()
-    try:
-        code, version = _split_version(request.form.get("standard_version", ""))
-        try:
-            services.get_version(session, code, version)
-        except NotFound as error:
-            raise Unprocessable(error.detail,
-                                errors={"standard_version": [_("Choose a version from the list.")]}) from None
+    with on_refusal(lambda error: _render_standards(status=error.status, detail=error.detail, failed="validate",
+                                                    errors=_field_errors(error))):
+        code, version = _chosen_version(session, request.form.get("standard_version", ""),
+                                        _("Choose a version from the list."))
         payload = _pasted_json(request.form.get("payload", ""), "payload")
         report = services.validate_payload(session, code, version, payload).to_dict()
-    except DomainError as error:
-        return _render_standards(status=error.status, detail=error.detail, failed="validate",
-                                 errors=_field_errors(error))
     return _render_standards(report=report, failed="validate")
 
 
@@ -271,36 +277,45 @@ def _sample_violations(errors: dict) -> list[dict[str, str]]:
     return rows
 
 
+def _feed_data(form, code: str, version: str) -> dict:
+    """The registration form read through the API's schema (400 for a malformed sample)."""
+    sample = _pasted_json(form.get("sample", ""), "sample")
+    return DataFeedCreateSchema().load({
+        "name": form.get("name", "").strip(), "kind": form.get("kind") or FeedKind.DATA_FEED.value,
+        "description": form.get("description", "").strip() or None,
+        "standard": code, "version": version, "sample": sample})
+
+
+def _feed_refused(tenant, label: str, error):
+    """The feeds page again: the fields' messages, and the sample's problems as a table."""
+    errors = _field_errors(error, FEED_FIELDS)
+    violations = _sample_violations(errors)
+    if violations:
+        errors = {key: value for key, value in errors.items() if not key.startswith("sample/")}
+        errors["sample"] = [ngettext("The sample does not conform to %(label)s: %(num)s problem, listed below.",
+                                     "The sample does not conform to %(label)s: %(num)s problems, listed below.",
+                                     len(violations), label=label)]
+    detail = error.detail if isinstance(error, DomainError) else _("Correct the fields marked below.")
+    return _render_feeds(tenant, errors=errors, violations=violations, detail=detail,
+                         status=getattr(error, "status", 400))
+
+
+def _register_feed(session, tenant_id: int, actor: str, data: dict):
+    try:
+        return services.register_feed(session, tenant_id, actor=actor, **data)
+    except NotFound as error:
+        raise Unprocessable(error.detail,
+                            errors={"standard_version": [_("Choose a published version from the list.")]}) from None
+
+
 @bp.post("/tenants/<slug>/feeds")
 def register_feed(slug: str):
     user = page_user()
     tenant = auth.enter_tenant(slug, write=True, roles=FEED_WRITERS)
-    session = get_session()
-    form = request.form
-    code, version = _split_version(form.get("standard_version", ""))
-    try:
-        sample = _pasted_json(form.get("sample", ""), "sample")
-        data = DataFeedCreateSchema().load({
-            "name": form.get("name", "").strip(), "kind": form.get("kind") or FeedKind.DATA_FEED.value,
-            "description": form.get("description", "").strip() or None,
-            "standard": code, "version": version, "sample": sample})
-        try:
-            feed = services.register_feed(session, tenant.id, actor=user.username, **data)
-        except NotFound as error:
-            raise Unprocessable(error.detail,
-                                errors={"standard_version": [_("Choose a published version from the list.")]}) from None
-    except (DomainError, ma.ValidationError) as error:
-        session.rollback()
-        errors = _field_errors(error, FEED_FIELDS)
-        violations = _sample_violations(errors)
-        if violations:
-            errors = {key: value for key, value in errors.items() if not key.startswith("sample/")}
-            errors["sample"] = [ngettext("The sample does not conform to %(label)s: %(num)s problem, listed below.",
-                                         "The sample does not conform to %(label)s: %(num)s problems, listed below.",
-                                         len(violations), label=" ".join((code, version)))]
-        detail = error.detail if isinstance(error, DomainError) else _("Correct the fields marked below.")
-        return _render_feeds(tenant, errors=errors, violations=violations, detail=detail,
-                             status=getattr(error, "status", 400))
+    code, version = _split_version(request.form.get("standard_version", ""))
+    with on_refusal(lambda error: _feed_refused(tenant, " ".join((code, version)), error),
+                    DomainError, ma.ValidationError):
+        feed = _register_feed(get_session(), tenant.id, user.username, _feed_data(request.form, code, version))
     flash(_("Feed %(name)s registered against %(label)s.", name=feed.name, label=feed.standard_version.label),
           "success")
     return redirect(url_for(".feeds", slug=slug, _anchor=f"feed-{feed.id}"), 303)
@@ -357,14 +372,11 @@ def brokers_page(slug: str):
 def register_broker(slug: str):
     user = page_user()
     tenant = auth.enter_tenant(slug, write=True, roles=("secretariat",))
-    session = get_session()
-    try:
-        broker = brokers.register(session, tenant.id, name=request.form.get("name", ""),
+    with on_refusal(lambda error: _render_brokers(tenant, errors=_field_errors(error), detail=error.detail,
+                                                  status=error.status)):
+        broker = brokers.register(get_session(), tenant.id, name=request.form.get("name", ""),
                                   url=request.form.get("url", ""), policy=Policy.from_config(current_app.config),
                                   actor=user.username)
-    except DomainError as error:
-        session.rollback()
-        return _render_brokers(tenant, errors=_field_errors(error), detail=error.detail, status=error.status)
     flash(_("Context broker %(name)s registered.", name=broker.name), "success")
     return redirect(url_for(".brokers_page", slug=slug), 303)
 

@@ -104,6 +104,17 @@ def wants_count() -> bool:
     return request.args.get("count", "").lower() in {"1", "true", "yes"}
 
 
+def one_page(session, statement, page: int, page_size: int) -> tuple[list, bool]:
+    """The rows of page ``page`` (from 1) and whether another follows, read with one row more, no count."""
+    rows = session.scalars(statement.limit(page_size + 1).offset((page - 1) * page_size)).all()
+    return rows[:page_size], len(rows) > page_size
+
+
+def requested_page() -> int:
+    """The page a page's address asks for (``?page=3``), the first when it asks for none or nonsense."""
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
 def paginate(statement, pagination_parameters, *, session=None) -> list:
     """One page of a select, for every paginated endpoint of the API.
 
@@ -116,9 +127,7 @@ def paginate(statement, pagination_parameters, *, session=None) -> list:
 
     session = session or get_session()
     page, size = pagination_parameters.page, pagination_parameters.page_size
-    rows = session.scalars(statement.limit(size + 1).offset((page - 1) * size)).all()
-    has_next = len(rows) > size
-    rows = rows[:size]
+    rows, has_next = one_page(session, statement, page, size)
     total = None
     if wants_count():
         total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))

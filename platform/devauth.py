@@ -218,45 +218,61 @@ def certs(realm: str):
     return jsonify(jwks())
 
 
+def _platform_client(form) -> bool:
+    return form.get("client_id") == current_app.config["KEYCLOAK_CLIENT_ID"]
+
+
+def _authorization_code(form):
+    if not _platform_client(form):
+        return oauth_error("unauthorized_client", "unknown client", 401)
+    from smartregion import devlogin
+
+    return devlogin.exchange_code(form)
+
+
+def _password(form):
+    if not _platform_client(form):
+        return oauth_error("unauthorized_client", "unknown client", 401)
+    user = authenticate(db.session(), form.get("username", ""), form.get("password", ""))
+    if user is None:
+        return oauth_error("invalid_grant", "Invalid user credentials", 401)
+    return token_response(issue_token(user))
+
+
+def _client_credentials(form):
+    secret = current_app.config["DEV_IDP_ADMIN_SECRET"]
+    if form.get("client_id") != ADMIN_CLIENT_ID or form.get("client_secret") != secret:
+        return oauth_error("unauthorized_client", "Invalid client or client credentials", 401)
+    robot = DevUser(username=f"service-account-{ADMIN_CLIENT_ID}", name="Service account",
+                    roles=["realm-admin"], groups=[], password_hash="")
+    return token_response(issue_token(robot, client_id=ADMIN_CLIENT_ID))
+
+
+def _refresh_token_grant(form):
+    try:
+        claims = jwt.decode(form.get("refresh_token", ""), signing_key().private.public_key(),
+                            algorithms=["RS256"], issuer=current_app.config_obj.issuer)
+    except jwt.PyJWTError:
+        return oauth_error("invalid_grant", "Invalid refresh token", 400)
+    user = db.session().get(DevUser, claims.get("sub"))
+    if claims.get("typ") != "Refresh" or user is None or not user.enabled:
+        return oauth_error("invalid_grant", "Invalid refresh token", 400)
+    return token_response(issue_token(user, id_token=True))
+
+
+GRANTS = {"authorization_code": _authorization_code, "password": _password,
+          "client_credentials": _client_credentials, "refresh_token": _refresh_token_grant}
+
+
 @bp.post("/realms/<realm>/protocol/openid-connect/token")
 @ratelimit.token
 def token(realm: str):
     if (err := check_realm(realm)) is not None:
         return err
-    form = request.form
-    grant = form.get("grant_type")
-    client_id = form.get("client_id")
-    session = db.session()
-    if grant == "authorization_code":
-        if client_id != current_app.config["KEYCLOAK_CLIENT_ID"]:
-            return oauth_error("unauthorized_client", "unknown client", 401)
-        from smartregion import devlogin
-
-        return devlogin.exchange_code(form)
-    if grant == "password":
-        if client_id != current_app.config["KEYCLOAK_CLIENT_ID"]:
-            return oauth_error("unauthorized_client", "unknown client", 401)
-        user = authenticate(session, form.get("username", ""), form.get("password", ""))
-        if user is None:
-            return oauth_error("invalid_grant", "Invalid user credentials", 401)
-        return token_response(issue_token(user))
-    if grant == "client_credentials":
-        if client_id != ADMIN_CLIENT_ID or form.get("client_secret") != current_app.config["DEV_IDP_ADMIN_SECRET"]:
-            return oauth_error("unauthorized_client", "Invalid client or client credentials", 401)
-        robot = DevUser(username=f"service-account-{ADMIN_CLIENT_ID}", name="Service account",
-                        roles=["realm-admin"], groups=[], password_hash="")
-        return token_response(issue_token(robot, client_id=ADMIN_CLIENT_ID))
-    if grant == "refresh_token":
-        try:
-            claims = jwt.decode(form.get("refresh_token", ""), signing_key().private.public_key(),
-                                algorithms=["RS256"], issuer=current_app.config_obj.issuer)
-        except jwt.PyJWTError:
-            return oauth_error("invalid_grant", "Invalid refresh token", 400)
-        user = session.get(DevUser, claims.get("sub"))
-        if claims.get("typ") != "Refresh" or user is None or not user.enabled:
-            return oauth_error("invalid_grant", "Invalid refresh token", 400)
-        return token_response(issue_token(user, id_token=True))
-    return oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported")
+    grant = request.form.get("grant_type")
+    if grant not in GRANTS:
+        return oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported")
+    return GRANTS[grant](request.form)
 
 
 def _admin_guard(realm: str):

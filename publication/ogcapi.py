@@ -141,24 +141,23 @@ def _integer(name: str, default: int, minimum: int, maximum: int | None = None) 
     return value
 
 
-@bp.get("/collections/<collection_id>/items")
-def items(collection_id: str):
-    """A page of features: bbox, datetime, limit, offset, crs and bbox-crs; next/prev links for paging."""
+def _item_arguments() -> dict:
+    """The items' query parameters checked: an unknown one, a wrong value or CRS is a 400 naming it."""
     unknown = sorted(set(request.args) - ITEM_PARAMETERS)
     if unknown:
         raise OgcError(f"unknown query parameter(s): {', '.join(unknown)}; use {', '.join(sorted(ITEM_PARAMETERS))}",
                        parameter=unknown[0])
     _check_f(("json", "geojson"))
     config = current_app.config
-    limit = _integer("limit", config["OGCAPI_DEFAULT_LIMIT"], 1, config["OGCAPI_MAX_LIMIT"])
-    offset = _integer("offset", 0, 0)
-    crs = features.check_crs(request.args.get("crs"), "crs")
-    bbox = features.parse_bbox(request.args.get("bbox"), features.check_crs(request.args.get("bbox-crs"), "bbox-crs"))
-    when = features.parse_datetime(request.args.get("datetime"))
-    session = get_session()
-    item = features.resolve(session, _viewer(), collection_id)
-    page = features.items(session, item, bbox=bbox, when=when, limit=limit, offset=offset, crs=crs,
-                          category=request.args.get("category"))
+    return {"limit": _integer("limit", config["OGCAPI_DEFAULT_LIMIT"], 1, config["OGCAPI_MAX_LIMIT"]),
+            "offset": _integer("offset", 0, 0), "crs": features.check_crs(request.args.get("crs"), "crs"),
+            "bbox": features.parse_bbox(request.args.get("bbox"),
+                                        features.check_crs(request.args.get("bbox-crs"), "bbox-crs")),
+            "when": features.parse_datetime(request.args.get("datetime")), "category": request.args.get("category")}
+
+
+def _item_links(collection_id: str, limit: int, offset: int, matched: int) -> list[dict]:
+    """The page's own link, its collection's, and the next and previous pages' where there are."""
     url = f"{_base()}/collections/{collection_id}/items"
     kept = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
 
@@ -167,10 +166,21 @@ def items(collection_id: str):
 
     links = [link("self", offset), {"href": f"{_base()}/collections/{collection_id}", "rel": "collection",
                                     "type": JSON}]
-    if offset + limit < page["matched"]:
+    if offset + limit < matched:
         links.append(link("next", offset + limit))
     if offset > 0:
         links.append(link("prev", max(0, offset - limit)))
+    return links
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    """A page of features: bbox, datetime, limit, offset, crs and bbox-crs; next/prev links for paging."""
+    arguments = _item_arguments()
+    session = get_session()
+    page = features.items(session, features.resolve(session, _viewer(), collection_id), **arguments)
+    links = _item_links(collection_id, arguments["limit"], arguments["offset"], page["matched"])
+    crs = arguments["crs"]
     body = {"type": "FeatureCollection", "features": page["features"], "links": links,
             "numberMatched": page["matched"], "numberReturned": len(page["features"]),
             "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}

@@ -9,7 +9,7 @@ from smartregion import tenancy
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden
 from smartregion.web import page_language, page_secretariat, page_user
-from sqlalchemy import select
+from smartregion.web.pages import back_to, on_refusal
 
 from publication import services
 
@@ -40,9 +40,9 @@ def _dataset_label_filter(key: str) -> str:
 
 
 def _tenants():
-    from tenants.models import Tenant
+    from tenants.services import tenants_query
 
-    return get_session().scalars(select(Tenant).order_by(Tenant.name)).all()
+    return get_session().scalars(tenants_query()).all()
 
 
 @bp.get("/publication")
@@ -64,6 +64,12 @@ def _back(anchor: str = ""):
     return redirect(url_for("publication_pages.open_datasets") + anchor)
 
 
+def _not_changed(anchor: str):
+    """A refused change: its reason flashed, back to the same place of the page."""
+    return back_to(url_for("publication_pages.open_datasets") + anchor,
+                   lambda error: _("Not changed: %(reason)s", reason=_reason(error)))
+
+
 @bp.post("/publication/tenants/<slug>/datasets")
 def change_tenant_dataset(slug: str):
     user = page_secretariat()
@@ -72,7 +78,7 @@ def change_tenant_dataset(slug: str):
 
     tenant = get_tenant(session, slug)
     key, action = request.form.get("dataset", ""), request.form.get("action", "")
-    try:
+    with on_refusal(_not_changed(f"#tenant-{slug}")):
         if action == "open":
             services.open_tenant_dataset(session, tenant.id, key, actor=user.username)
             flash(_("%(dataset)s of %(tenant)s is open.", dataset=dataset_label(key), tenant=tenant.name), "success")
@@ -80,9 +86,6 @@ def change_tenant_dataset(slug: str):
             services.close_tenant_dataset(session, tenant.id, key, actor=user.username)
             flash(_("%(dataset)s of %(tenant)s is closed.", dataset=dataset_label(key), tenant=tenant.name),
                   "success")
-    except DomainError as error:
-        session.rollback()
-        flash(_("Not changed: %(reason)s", reason=_reason(error)), "error")
     return _back(f"#tenant-{slug}")
 
 
@@ -93,12 +96,9 @@ def change_ipa_code(slug: str):
     from tenants.services import get_tenant
 
     tenant = get_tenant(session, slug)
-    try:
+    with on_refusal(_not_changed(f"#tenant-{slug}")):
         services.set_ipa_code(session, tenant.id, request.form.get("ipa_code"), actor=user.username)
         flash(_("IPA code of %(tenant)s saved.", tenant=tenant.name), "success")
-    except DomainError as error:
-        session.rollback()
-        flash(_("Not changed: %(reason)s", reason=_reason(error)), "error")
     return _back(f"#tenant-{slug}")
 
 
@@ -107,16 +107,13 @@ def change_region_dataset():
     user = page_secretariat()
     session = get_session()
     key, action = request.form.get("dataset", ""), request.form.get("action", "")
-    try:
+    with on_refusal(_not_changed("#region")):
         if action == "open":
             services.open_region_dataset(session, key, actor=user.username)
             flash(_("%(dataset)s is open.", dataset=dataset_label(key)), "success")
         else:
             services.close_region_dataset(session, key, actor=user.username)
             flash(_("%(dataset)s is closed.", dataset=dataset_label(key)), "success")
-    except DomainError as error:
-        session.rollback()
-        flash(_("Not changed: %(reason)s", reason=_reason(error)), "error")
     return _back("#region")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from smartregion import audit, jobs
-from smartregion.errors import Conflict, NotFound, Unprocessable
-from sqlalchemy import Select, select
+from smartregion.errors import Conflict, NotFound, Unprocessable, found, get_or_404
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tenants.models import (
@@ -72,10 +72,7 @@ def create_organization(session: Session, **fields) -> Organization:
 
 
 def get_organization(session: Session, org_id: int) -> Organization:
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise NotFound(f"Organization {org_id} not found.")
-    return org
+    return get_or_404(session, Organization, org_id, f"Organization {org_id} not found.")
 
 
 def update_organization(session: Session, org_id: int, **changes) -> Organization:
@@ -121,11 +118,26 @@ def tenants_query(*, slugs: tuple[str, ...] | None = None, status: str | None = 
     return statement
 
 
+def status_counts(session: Session) -> dict[str, int]:
+    """How many tenants are in each status."""
+    return dict(session.execute(select(Tenant.status, func.count()).group_by(Tenant.status)).all())
+
+
+def participated_companies(session: Session) -> list[Organization]:
+    """The participated companies by name: those a tenant may take as its lead company."""
+    return session.scalars(select(Organization).where(
+        Organization.kind == OrganizationKind.PARTICIPATED_COMPANY).order_by(Organization.name)).all()
+
+
+def municipalities_without_tenant(session: Session) -> list[Organization]:
+    """The municipalities by name that are no tenant's yet."""
+    return session.scalars(select(Organization).where(
+        Organization.kind == OrganizationKind.MUNICIPALITY, Organization.id.not_in(select(Tenant.municipality_id)))
+        .order_by(Organization.name)).all()
+
+
 def get_tenant(session: Session, slug: str) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        raise NotFound(f"Tenant {slug!r} not found.")
-    return tenant
+    return found(session.scalar(select(Tenant).where(Tenant.slug == slug)), f"Tenant {slug!r} not found.")
 
 
 def _require_kind(session: Session, org_id: int, kind: OrganizationKind, field: str) -> Organization:

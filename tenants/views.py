@@ -13,10 +13,11 @@ from smartregion import auth
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, Unprocessable
 from smartregion.web import home_section, page_user
-from sqlalchemy import func, select
+from smartregion.web.pages import on_refusal
+from sqlalchemy import select
 
 from tenants import schemas, services
-from tenants.models import Organization, OrganizationKind, Tenant, TenantStatus
+from tenants.models import OrganizationKind, TenantStatus
 
 bp = Blueprint("tenant_pages", __name__, template_folder="templates")
 
@@ -95,11 +96,9 @@ def _render_detail(slug: str, *, errors: dict | None = None, form: str | None = 
                    detail: str | None = None, status: int = 200):
     current = auth.enter_tenant(slug)
     session = get_session()
-    companies = session.scalars(select(Organization).where(
-        Organization.kind == OrganizationKind.PARTICIPATED_COMPANY).order_by(Organization.name)).all()
     return render_template("tenants/detail.html", tenant=current,
                            memberships=services.memberships(session, current.id),
-                           company_options=[(c.id, c.name) for c in companies], errors=errors or {},
+                           company_options=_options(services.participated_companies(session)), errors=errors or {},
                            failed_form=form, detail=detail, values=request.form if errors else {}), status
 
 
@@ -118,19 +117,23 @@ def create():
     auth.enter_regional("secretariat")
     if request.method == "GET":
         return _render_create()
-    form = request.form
-    session = get_session()
-    try:
-        _validate_new_tenant(form)
-        municipality_id = _organization_choice(session, form, "municipality")
-        company_id = _organization_choice(session, form, "company")
-        created = services.create_tenant(session, slug=form["slug"].strip(), municipality_id=municipality_id,
-                                         lead_company_id=company_id,
-                                         name=form.get("name", "").strip() or None)
-    except (DomainError, ma.ValidationError) as error:
-        return _render_create(error)
+    with on_refusal(_render_create, DomainError, ma.ValidationError):
+        created = _create_tenant(get_session(), request.form)
     flash(_("Tenant %(name)s created: it is pending until accepted.", name=created.name), "success")
     return redirect(url_for("tenant_pages.tenant", slug=created.slug), 303)
+
+
+def _create_tenant(session, form):
+    """The tenant of the form, with its municipality and company chosen from the lists or new."""
+    _validate_new_tenant(form)
+    municipality_id = _organization_choice(session, form, "municipality")
+    company_id = _organization_choice(session, form, "company")
+    return services.create_tenant(session, slug=form["slug"].strip(), municipality_id=municipality_id,
+                                  lead_company_id=company_id, name=form.get("name", "").strip() or None)
+
+
+def _options(organizations) -> list[tuple[int, str]]:
+    return [(o.id, o.name) for o in organizations]
 
 
 NEW_TENANT_FIELDS = {"municipality_id": "municipality_id", "lead_company_id": "company_id",
@@ -139,12 +142,6 @@ NEW_TENANT_FIELDS = {"municipality_id": "municipality_id", "lead_company_id": "c
 
 def _render_create(error: DomainError | ma.ValidationError | None = None):
     session = get_session()
-    taken = select(Tenant.municipality_id)
-    municipalities = session.scalars(select(Organization).where(
-        Organization.kind == OrganizationKind.MUNICIPALITY, Organization.id.not_in(taken))
-        .order_by(Organization.name)).all()
-    companies = session.scalars(select(Organization).where(
-        Organization.kind == OrganizationKind.PARTICIPATED_COMPANY).order_by(Organization.name)).all()
     errors = _form_errors(error, NEW_TENANT_FIELDS) if error is not None else {}
     detail = None
     if error is not None:
@@ -152,8 +149,9 @@ def _render_create(error: DomainError | ma.ValidationError | None = None):
         if isinstance(error, DomainError) and not errors:
             detail = error.detail
     status = 200 if error is None else getattr(error, "status", 400)
-    return render_template("tenants/new.html", municipality_options=[(m.id, m.name) for m in municipalities],
-                           company_options=[(c.id, c.name) for c in companies],
+    return render_template("tenants/new.html",
+                           municipality_options=_options(services.municipalities_without_tenant(session)),
+                           company_options=_options(services.participated_companies(session)),
                            errors=errors, detail=detail, values=request.form), status
 
 
@@ -201,12 +199,11 @@ def _reason(form) -> str:
 def _act(slug: str, form_name: str, action, success: str):
     _secretariat()
     current = auth.enter_tenant(slug, write=True, roles=("secretariat",))
-    try:
+    with on_refusal(lambda error: _render_detail(
+            slug, errors=_form_errors(error), form=form_name, status=getattr(error, "status", 400),
+            detail=error.detail if isinstance(error, DomainError) else _("Correct the fields marked below.")),
+            DomainError, ma.ValidationError):
         action(get_session(), current)
-    except (DomainError, ma.ValidationError) as error:
-        detail = error.detail if isinstance(error, DomainError) else _("Correct the fields marked below.")
-        return _render_detail(slug, errors=_form_errors(error), form=form_name, detail=detail,
-                              status=getattr(error, "status", 400))
     flash(success, "success")
     return redirect(url_for("tenant_pages.tenant", slug=slug), 303)
 
@@ -256,13 +253,13 @@ def _register_home(state) -> None:
 def _tenants_overview(user: auth.User, tenant_slug: str | None) -> dict | None:
     session = get_session()
     if user.is_regional:
-        counts = dict(session.execute(select(Tenant.status, func.count()).group_by(Tenant.status)).all())
+        counts = services.status_counts(session)
         pending = session.scalars(services.tenants_query(status=TenantStatus.PENDING)).all()
         return {"template": "tenants/_home_region.html", "counts": counts, "pending": pending,
                 "total": sum(counts.values())}
     if not tenant_slug:
         return None
-    current = session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+    current = session.scalar(services.tenants_query(slugs=(tenant_slug,)))
     if current is None:
         return None
     return {"template": "tenants/_home_tenant.html", "tenant": current}

@@ -139,6 +139,16 @@ def db(app):
 
 
 @pytest.fixture
+def factories(db):
+    """The test factories (`tests/factories.py`) writing to this test's `db` session."""
+    from tests import factories as module
+
+    token = module.bind(db)
+    yield module
+    module.unbind(token)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

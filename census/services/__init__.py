@@ -16,6 +16,17 @@ from census.services.campaigns import (
     tenant_due_on,
 )
 from census.services.exports import FORMATS, ExportFile, export_submissions
+from census.services.page_reads import (
+    approved_versions,
+    latest_campaign,
+    latest_schema,
+    next_schema_version,
+    openable_campaigns,
+    protocols_newest_first,
+    schema_keys,
+    startable_schemas,
+    visible_standings,
+)
 from census.services.reports import build_report, get_report, reports_query, request_report
 from census.services.schemas import (
     approve_schema,
@@ -48,5 +59,6 @@ __all__ = [
     "install_shipped_schemas", "inventory_figures", "plan_due_on", "report_of", "reports_query",
     "request_report", "retire_schema", "return_submission", "schemas_query", "standings",
     "submission_history", "submissions_query", "submit_submission", "tenant_due_on", "update_schema",
-    "update_submission",
+    "update_submission", "approved_versions", "latest_campaign", "latest_schema", "next_schema_version",
+    "openable_campaigns", "protocols_newest_first", "schema_keys", "startable_schemas", "visible_standings",
 ]

@@ -20,6 +20,12 @@ IMPORT_JOB = "funding.jobs.import_cohesion"
 STAMPS = ("imported_at", "file_sha256")
 
 
+def recent_imports(session: Session, limit: int) -> list[jobs.Job]:
+    """The latest imports, newest first."""
+    return session.scalars(select(jobs.Job).where(jobs.Job.func == IMPORT_JOB)
+                           .order_by(jobs.Job.created_at.desc()).limit(limit)).all()
+
+
 def region_scope(session: Session) -> opencoesione.Scope:
     """The municipalities of the platform's tenants and the CUPs of their projects."""
     with tenancy.regional_scope():

@@ -9,8 +9,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from smartregion import data_packages, tenancy
+from smartregion.api import one_page, requested_page
 from smartregion.db import get_session
-from smartregion.errors import DomainError, NotFound
+from smartregion.errors import DomainError, NotFound, found
 from smartregion.jobs import QUEUES, JobState, console
 from smartregion.jobs.runner import UNEXPECTED_ERROR
 from smartregion.jobs.sweeper import GAVE_UP, WORKER_DIED
@@ -56,20 +57,14 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-@bp.get("/jobs")
-def jobs_page():
-    """The jobs console: failed and stuck first; the region's jobs for regional roles, a tenant's for members."""
+def _jobs_scope(session, user) -> tuple[dict, str | None, int | None]:
+    """The tenants the console offers, the one chosen and its id; the scope set to match."""
     from tenants.models import Tenant
 
-    user = page_user()
-    session = get_session()
-    args = request.args
-    states = tuple(s for s in args.getlist("state") if s in set(JobState))
-    tenants = {}
     if user.is_regional:
         tenancy.set_regional(True)
         tenants = dict(session.execute(select(Tenant.id, Tenant.slug).order_by(Tenant.slug)).all())
-        slug = args.get("tenant") or None
+        slug = request.args.get("tenant") or None
         tenant_id = next((i for i, s in tenants.items() if s == slug), None)
         if slug and tenant_id is None:
             raise NotFound(_("Tenant %(slug)s not found.", slug=slug))
@@ -80,14 +75,27 @@ def jobs_page():
         tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
         tenancy.set_tenant(tenant_id)
         tenants = {tenant_id: slug}
-    filters = console.JobFilters(states=states, queue=args.get("queue") if args.get("queue") in QUEUES else None,
-                                 tenant_id=tenant_id, kind=args.get("kind") or None,
-                                 created_from=_date(args.get("created_from")), created_to=_date(args.get("created_to")))
-    page = max(1, args.get("page", 1, type=int) or 1)
-    size = current_app.config["PAGE_SIZE"]
-    rows = session.scalars(console.jobs_query(filters, current_app.config).limit(size + 1)
-                           .offset((page - 1) * size)).all()
-    return render_template("operations/jobs.html", jobs=rows[:size], has_next=len(rows) > size, page=page,
+    return tenants, slug, tenant_id
+
+
+def _job_filters(args, tenant_id: int | None) -> console.JobFilters:
+    states = tuple(s for s in args.getlist("state") if s in set(JobState))
+    return console.JobFilters(states=states, queue=args.get("queue") if args.get("queue") in QUEUES else None,
+                              tenant_id=tenant_id, kind=args.get("kind") or None,
+                              created_from=_date(args.get("created_from")), created_to=_date(args.get("created_to")))
+
+
+@bp.get("/jobs")
+def jobs_page():
+    """The jobs console: failed and stuck first; the region's jobs for regional roles, a tenant's for members."""
+    user = page_user()
+    session = get_session()
+    tenants, slug, tenant_id = _jobs_scope(session, user)
+    filters = _job_filters(request.args, tenant_id)
+    page = requested_page()
+    rows, has_next = one_page(session, console.jobs_query(filters, current_app.config), page,
+                              current_app.config["PAGE_SIZE"])
+    return render_template("operations/jobs.html", jobs=rows, has_next=has_next, page=page,
                            tenants=tenants, filters=filters, tenant_slug=slug, queues=QUEUES,
                            states=list(JobState), queue_labels=QUEUE_LABELS,
                            counts=console.queue_counts(session) if user.is_regional else {},
@@ -143,9 +151,8 @@ def request_tenant_export():
     page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
     session = get_session()
     slug = request.form.get("tenant", "")
-    tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
-    if tenant_id is None:
-        raise NotFound(_("Tenant %(slug)s not found.", slug=slug))
+    tenant_id = found(session.scalar(select(Tenant.id).where(Tenant.slug == slug)),
+                      _("Tenant %(slug)s not found.", slug=slug))
     data_packages.request(session, tenant_id, slug)
     flash(_("The data package of %(slug)s is being prepared.", slug=slug), "success")
     return redirect(url_for("operations_pages.tenant_exports"))

@@ -92,7 +92,7 @@ def test_the_secretariat_creates_a_line_adds_a_project_to_the_draft_plan_and_app
 
 def test_the_secretariat_imports_an_opencoesione_file_and_follows_its_bar(login, rq_worker, tmp_path, artifacts):
     from tests.funding import opencoesione_files as oc
-    from tests.funding.test_funding_opencoesione import published_rows
+    from tests.funding.test_opencoesione import published_rows
 
     path = tmp_path / "progetti_esteso_TOS.zip"
     path.write_bytes(oc.zipped("progetti_esteso_TOS.csv", oc.table(published_rows())))

@@ -11,19 +11,9 @@ from smartregion.audit import AuditEvent
 from sqlalchemy import func, select, text
 
 from funding.models import FundingLine, OperationalPlan, PlanMunicipality
+from tests.pages import text as _html
 
 DATA = Path(__file__).parent / "data"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _token(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "no csrf token on the page"
-    return match.group(1)
-
-
-def _html(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def _line_id(db, title: str) -> int:

@@ -12,21 +12,13 @@ from sqlalchemy import select
 
 from tests.interoperability.test_api import new_definition, register_feed, streetlight
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FEEDS = "/tenants/firenze/feeds"
-
-
-def _token(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "no csrf token on the page"
-    return match.group(1)
 
 
 @pytest.fixture
 def page_client(page_client):
     """These pages are checked in English."""
     return functools.partial(page_client, lang="en")
-
 
 
 def _feed_form(name="Punti luce Oltrarno", sample=None, version="TOS-STREETLIGHT 1.0.0", kind="sensor-class"):

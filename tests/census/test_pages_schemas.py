@@ -9,19 +9,11 @@ from datetime import date
 
 import pytest
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.pages import csrf_token as _token
+from tests.pages import text as _text
+
 UPDATED_AT = re.compile(r'name="updated_at" value="([^"]+)"')
 TEXTAREA = re.compile(r'<textarea[^>]*id="sections"[^>]*>(.*?)</textarea>', re.S)
-
-
-def _token(page: str) -> str:
-    match = CSRF.search(page)
-    assert match, "no csrf token on the page"
-    return match.group(1)
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def _sections(*fields: dict) -> list[dict]:

@@ -7,13 +7,7 @@ import re
 import psycopg
 from sqlalchemy.engine import make_url
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _token(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "no csrf token on the page"
-    return match.group(1)
+from tests.pages import csrf_token as _token
 
 
 def _submission_id(client, slug: str, schema_key: str) -> int:

@@ -10,6 +10,7 @@ from funding.matching import LineProfile, MatchMatrix, ProjectProfile, explain_p
 from funding.matching.naive import naive_rankings
 from funding.reference import DOMAIN_BITS, KIND_BITS, BeneficiaryKind, Domain
 from funding.territory import tokens_for_municipality
+from tests.funding.test_api import CRITERIA
 
 TODAY = date(2026, 11, 22)
 FIRENZE = tokens_for_municipality("048017")
@@ -64,19 +65,7 @@ def test_a_fitting_line_is_eligible_and_every_criterion_is_explained():
     match = matrix.ranking(1)[0]
     assert match.eligible
     criteria = explain_pair(project(), line(), line_timing(line(), TODAY), match.codes, "en")
-    assert [c["criterion"] for c in criteria] == [
-        "deadline",
-        "domain",
-        "beneficiary",
-        "territory",
-        "grant_range",
-        "trl",
-        "domain_fit",
-        "budget_fit",
-        "cofinancing",
-        "time_left",
-        "partnership",
-    ]
+    assert [c["criterion"] for c in criteria] == CRITERIA
     assert all(c["passed"] for c in criteria if c["kind"] == "hard")
     assert {c["criterion"]: c["detail"] for c in criteria}["territory"] == "Eligible territory: Tuscany"
     soft_points = sum(c["points"] for c in criteria if c["kind"] == "soft")

@@ -7,7 +7,7 @@ from smartregion.audit import AuditEvent
 from sqlalchemy import func, select
 
 from tests.funding import opencoesione_files as oc
-from tests.funding.test_funding_opencoesione import LIGHTING, PLATFORM, published_rows
+from tests.funding.test_opencoesione import LIGHTING, PLATFORM, published_rows
 
 
 def _project(client, slug: str, cup: str, title: str) -> int:

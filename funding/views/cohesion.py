@@ -8,15 +8,14 @@ import re
 from flask import redirect, render_template, request, url_for
 from smartregion import tenancy
 from smartregion.db import get_session
-from smartregion.errors import DomainError, Forbidden, NotFound
-from smartregion.jobs import Job
-from smartregion.routes import visible_job
-from smartregion.storage import storage
+from smartregion.errors import Forbidden
+from smartregion.storage import put_upload, storage
 from smartregion.web import page_language, page_secretariat, page_user
-from sqlalchemy import select
+from smartregion.web.pages import on_refusal
 
 from funding.services import cohesion
-from funding.views import SECRETARIAT_ONLY, _helpers, bp
+from funding.views import bp
+from funding.views.common import SECRETARIAT_ONLY, import_status_page, template_helpers
 
 RECENT = 10
 # The file's problems, as the Italian page says them.
@@ -51,20 +50,14 @@ def _say(message: str, lang: str) -> str:
     return message
 
 
-def _recent_imports():
-    return get_session().scalars(select(Job).where(Job.func == cohesion.IMPORT_JOB)
-                                 .order_by(Job.created_at.desc()).limit(RECENT)).all()
-
-
 def _render(*, error: str | None = None, status: int = 200):
     user = page_user()
     if not user.is_regional:
         raise Forbidden("OpenCoesione imports are for the secretariat and auditors.")
     tenancy.set_regional(True)  # the imports are regional jobs, which row-level security shows in this scope
-    lang = page_language()
-    can_import = user.is_secretariat and not user.read_only
-    return render_template("funding/cohesion.html", imports=_recent_imports(), error=error, can_import=can_import,
-                           **_helpers(lang)), status
+    return render_template("funding/cohesion.html", imports=cohesion.recent_imports(get_session(), RECENT),
+                           error=error, can_import=user.is_secretariat and not user.read_only,
+                           **template_helpers(page_language())), status
 
 
 @bp.get("/funding/opencoesione")
@@ -80,21 +73,13 @@ def cohesion_import():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render(error=_say("Choose a file to upload.", lang), status=400)
-    sha256 = storage().put(upload.stream).sha256
-    try:
+    sha256 = put_upload(upload).sha256
+    with on_refusal(lambda error: _render(error=_say(error.detail, lang), status=error.status)):
         job = cohesion.start_import(get_session(), storage().path(sha256), sha256, upload.filename)
-    except DomainError as error:
-        return _render(error=_say(error.detail, lang), status=error.status)
     return redirect(url_for(".cohesion_import_status", job_id=job.id), 303)
 
 
 @bp.get("/funding/opencoesione/imports/<job_id>")
 def cohesion_import_status(job_id):
-    user = page_user()
-    if not user.is_regional:
-        raise Forbidden("OpenCoesione imports are followed by the secretariat and auditors.")
-    job = visible_job(job_id)
-    if job.func != cohesion.IMPORT_JOB:
-        raise NotFound(f"Job {job_id!r} not found.")
-    lang = page_language()
-    return render_template("funding/cohesion_import.html", job=job, result=job.result or {}, **_helpers(lang))
+    return import_status_page("funding/cohesion_import.html", job_id, cohesion.IMPORT_JOB,
+                              "OpenCoesione imports are followed by the secretariat and auditors.")

@@ -85,15 +85,16 @@ def test_unquoted_decimal_comma_in_a_comma_file_is_caught(tmp_path):
     assert any(b.code == "extra_fields" for b in bad)
 
 
+def _refused(path, content: bytes, match: str) -> None:
+    """A file of ``content`` is refused with a problem that says ``match``."""
+    path.write_bytes(content)
+    with pytest.raises(FileProblem, match=match):
+        prepare(path, LIGHTING)
+
+
 def test_empty_header_only_and_missing_columns(tmp_path):
-    empty = tmp_path / "empty.csv"
-    empty.write_bytes(b"")
-    with pytest.raises(FileProblem, match="empty"):
-        prepare(empty, LIGHTING)
-    blank = tmp_path / "blank.csv"
-    blank.write_bytes(b"\r\n\r\n")
-    with pytest.raises(FileProblem, match="empty"):
-        prepare(blank, LIGHTING)
+    _refused(tmp_path / "empty.csv", b"", "empty")
+    _refused(tmp_path / "blank.csv", b"\r\n\r\n", "empty")
     header_only = write_csv(tmp_path / "header.csv", [LIGHTING_HEADER])
     _, good, bad = _import(header_only)
     assert good == [] and bad == []
@@ -111,14 +112,8 @@ def test_unknown_columns_are_ignored_and_reported(tmp_path):
 
 
 def test_wrong_encoding_gets_a_clear_answer(tmp_path):
-    utf16 = tmp_path / "utf16.csv"
-    utf16.write_bytes("asset_id,latitude,longitude\r\nP1,43.5,10.3\r\n".encode("utf-16"))
-    with pytest.raises(FileProblem, match="UTF-16"):
-        prepare(utf16, LIGHTING)
-    binary = tmp_path / "binary.csv"
-    binary.write_bytes(b"asset_id,latitude\x00\x01\x02")
-    with pytest.raises(FileProblem, match="binary"):
-        prepare(binary, LIGHTING)
+    _refused(tmp_path / "utf16.csv", "asset_id,latitude,longitude\r\nP1,43.5,10.3\r\n".encode("utf-16"), "UTF-16")
+    _refused(tmp_path / "binary.csv", b"asset_id,latitude\x00\x01\x02", "binary")
 
 
 def test_projected_csv_needs_the_coordinate_system_from_the_form(tmp_path):
