@@ -6,7 +6,9 @@ is late; no other domain imports it.
 
 
 def init_app(app, api):
+    from flask_babel import lazy_gettext as _l
     from smartregion import jobs
+    from smartregion.web import menu_entry
     from sqlalchemy import func, select
 
     from monitoring import api as monitoring_api
@@ -17,6 +19,10 @@ def init_app(app, api):
 
     api.register_blueprint(monitoring_api.blp)
     app.register_blueprint(views.bp)
+    menu_entry(app, "auditor", "monitoring_pages.audit_page", _l("Audit log"), _l("What changed and who changed it."),
+               order=20)
+    menu_entry(app, "auditor", "monitoring_pages.verify_page", _l("Chain verification"),
+               _l("Check that the audit log is intact."), order=30)
     protocols.keeps_history("monitoring reports", lambda session, protocol_id: bool(session.scalar(
         select(func.count()).select_from(MonitoringReport).where(MonitoringReport.protocol_id == protocol_id))))
     adhesions.on_admission("monitoring.notice-recipient", notices.add_representative)

@@ -47,10 +47,30 @@ class Protocol(CreatedAt, Base):
     signatories: Mapped[list[ProtocolSignatory]] = relationship(
         back_populates="protocol", order_by="ProtocolSignatory.id", cascade="all, delete-orphan")
 
+    # --- the calendar of the terms: every date of the protocol is computed here, and only here ---
+
     @property
     def ends_on(self) -> date:
-        """Signature plus the protocol's duration."""
+        """Signature plus the protocol's duration (24 months)."""
         return add_months(self.signed_on, self.duration_months)
+
+    def census_due_on(self, joined_on: date | None = None) -> date:
+        """The census is due census months (6) after signature, or after an adherent's joining day when later."""
+        start = self.signed_on if joined_on is None else max(self.signed_on, joined_on)
+        return add_months(start, self.census_months)
+
+    def plan_due_on(self, census_end: date | None = None) -> date:
+        """The operational plan is due plan months (2) after the census: the day it closed when given,
+        else its due date (then the plan's date is provisional)."""
+        return add_months(census_end or self.census_due_on(), self.plan_months)
+
+    def monitoring_dates(self) -> list[date]:
+        """Report dates at the monitoring cadence, strictly before the end (the end has its final report)."""
+        end, dates, step = self.ends_on, [], 1
+        while (due := add_months(self.signed_on, step * self.monitoring_every_months)) < end:
+            dates.append(due)
+            step += 1
+        return dates
 
     def __repr__(self) -> str:
         return f"<Protocol {self.id} signed {self.signed_on}>"

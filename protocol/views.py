@@ -341,3 +341,15 @@ def withdraw_adhesion_page(protocol_id: int, request_id: int):
 
 def _slugs(session) -> dict[int, str]:
     return dict(session.execute(select(Tenant.id, Tenant.slug)).all())
+
+
+# --- the home page -------------------------------------------------------------------------------
+
+def census_deadline(user: auth.User, tenant_slug: str | None) -> dict | None:
+    """The census deadline of the latest protocol (signature plus its census months), when there is one."""
+    protocol = get_session().scalar(protocols.protocols_query().limit(1))
+    if protocol is None:
+        return None
+    due = protocol.census_due_on()
+    return {"template": "protocol/_home_deadline.html", "protocol": protocol, "due": due,
+            "days": (due - date.today()).days, "ends": protocol.ends_on}

@@ -4,7 +4,6 @@ from census.services.analysis import indicators, inventory_figures
 from census.services.campaigns import (
     STANDING_LOAD,
     TenantStanding,
-    add_months,
     campaign_for_protocol,
     campaigns_query,
     close_campaign,
@@ -39,6 +38,7 @@ from census.services.submissions import (
     submit_submission,
     update_submission,
 )
+from protocol.services import add_months  # the protocol's calendar arithmetic, as census shows it
 
 __all__ = [
     "FORMATS", "STANDING_LOAD", "ExportFile", "TenantStanding", "accept_submission", "add_months", "approve_schema",

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from monitoring.models import NoticeKind, NoticeRecipient, ProtocolNotice
 from monitoring.services import timeline
 from protocol.models import Protocol
-from protocol.services.calendar import ends_on
 from protocol.services.protocols import get_protocol, protocols_query
 
 APPROACHING_DAYS = 30
@@ -62,7 +61,7 @@ def generate(session: Session, *, today: date, approaching_days: int = APPROACHI
     """Store the notices due on `today` for every running protocol; returns the new ones."""
     created = []
     for protocol in session.scalars(protocols_query()).all():
-        if today < protocol.signed_on or today > ends_on(protocol):
+        if today < protocol.signed_on or today > protocol.ends_on:
             continue
         line = timeline.compute(session, protocol.id, today=today)
         for milestone in line.milestones:

@@ -14,7 +14,6 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
-from protocol.dates import add_months
 from protocol.models import Protocol
 from tenants.models import Tenant
 
@@ -159,10 +158,3 @@ def conformance(session: Session) -> dict:
     return {"tenants": {row["tenant"]: {"received": row["received"], "accepted": row["accepted"],
                                         "share": row["share"]} for row in result["tenants"]},
             "standards": result["standards"]}
-
-
-def plan_due_on(protocol: Protocol, census: CensusFacts, census_due: date) -> tuple[date, bool]:
-    """The plan's due date: plan months after the census closed; provisional while it is open."""
-    if census.closed_on is not None:
-        return add_months(census.closed_on, protocol.plan_months), False
-    return add_months(census_due, protocol.plan_months), True

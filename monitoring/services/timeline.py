@@ -17,12 +17,9 @@ from sqlalchemy.orm import Session
 
 from monitoring.models import MonitoringReport
 from monitoring.services import sources
-from protocol.dates import add_months
 from protocol.models import Protocol, ProtocolSignatory, SignatoryRole, Waiver
 from protocol.services.calendar import (
     Milestone,
-    census_due_on,
-    ends_on,
     milestones,
 )
 from protocol.services.protocols import get_protocol, participating_tenants
@@ -76,7 +73,7 @@ class Timeline:
     tenants: list[Tenant]
 
     def position(self) -> dict:
-        start, end = self.protocol.signed_on, ends_on(self.protocol)
+        start, end = self.protocol.signed_on, self.protocol.ends_on
         total = (end - start).days
         elapsed = min(max((self.today - start).days, 0), total)
         upcoming = next((m.key for m in self.milestones if m.due_on >= self.today), None)
@@ -86,7 +83,7 @@ class Timeline:
     def as_dict(self) -> dict:
         return {
             "protocol_id": self.protocol.id, "title": self.protocol.title, "signed_on": self.protocol.signed_on,
-            "ends_on": ends_on(self.protocol), "today": self.today, "as_of": self.as_of, "status": self.status,
+            "ends_on": self.protocol.ends_on, "today": self.today, "as_of": self.as_of, "status": self.status,
             "frozen": self.status == "ended", "position": self.position(),
             "milestones": [
                 {"key": m.key, "kind": m.kind, "label_it": m.label_it, "label_en": m.label_en, "due_on": m.due_on,
@@ -128,15 +125,14 @@ def compute_cached(session: Session, protocol_id: int, *, today: date) -> Timeli
 def compute(session: Session, protocol_id: int, *, today: date) -> Timeline:
     """Milestones and per-tenant states of a protocol as they stand on `today` (frozen after its end)."""
     protocol = get_protocol(session, protocol_id)
-    end = ends_on(protocol)
+    end = protocol.ends_on
     as_of = min(today, end)
     status = "not-started" if today < protocol.signed_on else ("ended" if today >= end else "running")
     joined = participating_tenants(session, protocol)
     joined = [(t, s) for t, s in joined if _joined_on(t, s) <= as_of]
     tenants = [t for t, _ in joined]
     census = sources.census_facts(session, protocol, tenants, as_of)
-    census_due = census_due_on(protocol)
-    plan_due, provisional = sources.plan_due_on(protocol, census, census_due)
+    plan_due, provisional = protocol.plan_due_on(census.closed_on), census.closed_on is None
     items = milestones(protocol, plan_due, provisional)
     plan = sources.plan_progress(session, tenants, as_of)
     reports = session.execute(select(MonitoringReport.milestone_key, MonitoringReport.tenant_id,
@@ -147,9 +143,8 @@ def compute(session: Session, protocol_id: int, *, today: date) -> Timeline:
     states: dict[str, list[TenantState]] = {m.key: [] for m in items}
     for tenant, signatory in joined:
         start = _joined_on(tenant, signatory)
-        tenant_census_due = census.due.get(tenant.id) or (
-            census_due if start <= protocol.signed_on else add_months(start, protocol.census_months))
-        tenant_plan_due = max(plan_due, add_months(tenant_census_due, protocol.plan_months))
+        tenant_census_due = census.due.get(tenant.id) or protocol.census_due_on(start)
+        tenant_plan_due = max(plan_due, protocol.plan_due_on(tenant_census_due))
         for m in items:
             progress: sources.Progress | None
             if m.kind == "census":

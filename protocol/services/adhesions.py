@@ -29,7 +29,6 @@ from protocol.models import (
     ProtocolSignatory,
     SignatoryRole,
 )
-from protocol.services.calendar import ends_on
 from protocol.services.protocols import get_protocol
 from tenants import services as tenant_services
 from tenants.models import Organization, OrganizationKind, Tenant
@@ -114,8 +113,8 @@ def request_adhesion(session: Session, protocol_id: int, *, representative_name:
         errors["requested_on"] = [f"The protocol was signed on {protocol.signed_on}."]
     if errors:
         raise Unprocessable("The adhesion request is not valid.", errors=errors)
-    if requested_on >= ends_on(protocol):
-        raise Conflict(f"The protocol ended on {ends_on(protocol)}: it no longer accepts adhesions.")
+    if requested_on >= protocol.ends_on:
+        raise Conflict(f"The protocol ended on {protocol.ends_on}: it no longer accepts adhesions.")
     org = _organization(session, organization_id, organization, "organization")
     if org.kind not in MAY_ADHERE:
         raise Unprocessable(f"A {org.kind} cannot adhere to the protocol.",

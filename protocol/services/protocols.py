@@ -10,7 +10,6 @@ from smartregion.errors import Conflict, NotFound, Unprocessable
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from protocol.dates import add_months
 from protocol.models import (
     AcceptanceRule,
     AdhesionRequest,
@@ -68,7 +67,7 @@ def check_terms(terms: dict, *, ends: date | None = None) -> None:
         if every > duration:
             errors["monitoring_every_months"] = ["The monitoring cadence is longer than the protocol."]
     if ends is not None and not errors:
-        expected = add_months(terms["signed_on"], duration)
+        expected = Protocol(signed_on=terms["signed_on"], duration_months=duration).ends_on
         if ends <= terms["signed_on"]:
             errors["ends_on"] = ["The protocol cannot end before it is signed."]
         elif ends != expected:
