@@ -8,7 +8,7 @@ def init_app(app, api):
     from census import api as census_api
     from census import inventories, views
     from census.services import campaign_for_protocol
-    from protocol.services import protocols
+    from protocol.services import keeps_history
 
     api.register_blueprint(census_api.blp)
     app.register_blueprint(views.bp)
@@ -19,6 +19,6 @@ def init_app(app, api):
                    order=order)
     menu_entry(app, "municipality", "census_pages.tenant_submissions", _l("Census forms"),
                _l("Your surveys, drafts and submissions."), order=10)
-    protocols.keeps_history("a census campaign", lambda session, protocol_id:
+    keeps_history("a census campaign", lambda session, protocol_id:
                             campaign_for_protocol(session, protocol_id) is not None)
     inventories.init_app(app, api)

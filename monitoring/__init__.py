@@ -15,7 +15,7 @@ def init_app(app, api):
     from monitoring import views
     from monitoring.models import MonitoringReport
     from monitoring.services import notices
-    from protocol.services import adhesions, protocols
+    from protocol.services import keeps_history, on_admission
 
     api.register_blueprint(monitoring_api.blp)
     app.register_blueprint(views.bp)
@@ -23,9 +23,9 @@ def init_app(app, api):
                order=20)
     menu_entry(app, "auditor", "monitoring_pages.verify_page", _l("Chain verification"),
                _l("Check that the audit log is intact."), order=30)
-    protocols.keeps_history("monitoring reports", lambda session, protocol_id: bool(session.scalar(
+    keeps_history("monitoring reports", lambda session, protocol_id: bool(session.scalar(
         select(func.count()).select_from(MonitoringReport).where(MonitoringReport.protocol_id == protocol_id))))
-    adhesions.on_admission("monitoring.notice-recipient", notices.add_representative)
+    on_admission("monitoring.notice-recipient", notices.add_representative)
     jobs.periodic("monitoring.jobs.issue_monitoring_reports", cron="10 2 * * *",
                   description="Monitoring reports due today")
     jobs.periodic("monitoring.jobs.send_deadline_notices", cron="20 6 * * *",

@@ -12,14 +12,14 @@ from smartregion.api import Blueprint, paginate
 from smartregion.audit import current_actor
 from smartregion.cache import VersionedCache, data_version
 from smartregion.db import get_session
-from smartregion.errors import NotFound, Unprocessable
+from smartregion.errors import NotFound
+from smartregion.registry import Tenant, tenant_id_of
 from sqlalchemy import select
 
 from monitoring import schemas
 from monitoring.models import ProtocolNotice
 from monitoring.services import auditlog, notices, reports, timeline
-from protocol.services import protocols
-from tenants.models import Tenant
+from protocol.services import get_protocol
 
 blp = Blueprint("monitoring", __name__, url_prefix="/api/v1",
                 description="Monitoring of the protocol: timeline, matrix, monitoring reports, notices, audit log")
@@ -37,12 +37,7 @@ def _visible(user: auth.User, slug: str) -> bool:
 
 
 def _tenant_id(slug: str | None, field: str = "tenant") -> int | None:
-    if slug is None:
-        return None
-    tenant_id = get_session().scalar(select(Tenant.id).where(Tenant.slug == slug))
-    if tenant_id is None:
-        raise Unprocessable("Unknown tenant.", errors={field: [f"No tenant {slug!r}."]})
-    return tenant_id
+    return tenant_id_of(get_session(), slug, field=field)
 
 
 def _today(query: dict) -> date:
@@ -101,7 +96,7 @@ class MonitoringReports(MethodView):
     def get(self, query, protocol_id, pagination_parameters):
         """Frozen monitoring reports: regional ones, and per tenant (members see their own)."""
         user = _reader()
-        protocols.get_protocol(get_session(), protocol_id)
+        get_protocol(get_session(), protocol_id)
         slug = query.get("tenant")
         if not user.is_regional:
             if slug is None or not _visible(user, slug):
@@ -116,7 +111,7 @@ class MonitoringReports(MethodView):
         """Issue now, by a job, the reports that are due and not issued yet (secretariat)."""
         auth.enter_regional("secretariat")
         session = get_session()
-        protocols.get_protocol(session, protocol_id)
+        get_protocol(session, protocol_id)
         today = data.get("today") or date.today()
         job = jobs.enqueue(session, "reports", "monitoring.jobs.issue_monitoring_reports", protocol_id=protocol_id,
                            today=today.isoformat(), description=f"Monitoring reports of protocol {protocol_id}")
@@ -186,7 +181,7 @@ class Recipients(MethodView):
     def get(self, protocol_id):
         """Addresses that receive the notices by e-mail (secretariat)."""
         auth.enter_regional("secretariat")
-        protocols.get_protocol(get_session(), protocol_id)
+        get_protocol(get_session(), protocol_id)
         return notices.recipients(get_session(), protocol_id)
 
     @blp.arguments(schemas.NoticeRecipientSchema)

@@ -7,7 +7,7 @@ from marshmallow import validate
 from smartregion.api import EnumField
 
 from monitoring.models import NoticeKind
-from tenants.schemas import SLUG
+from tenants.services import SLUG
 
 MONTHS = validate.Range(min=1, max=240)
 

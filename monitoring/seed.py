@@ -3,14 +3,14 @@ issued on their dates as the history of the demo."""
 
 from __future__ import annotations
 
+from smartregion.registry import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitoring.models import NoticeRecipient
 from monitoring.services import reports, sources, timeline
-from protocol.models import Protocol
 from protocol.seed import TITLE
-from tenants.models import Tenant
+from protocol.services import Protocol
 
 SECRETARIAT_EMAIL = "segreteria@demo.smartregion.invalid"
 

@@ -318,8 +318,7 @@ def enter_tenant(slug: str, *, write: bool = False, roles: tuple[str, ...] | Non
     Someone who is not a member gets 404, as if the tenant did not exist.
     """
     from smartregion.db import get_session
-
-    from tenants.models import Tenant, TenantStatus
+    from smartregion.registry import Tenant, TenantStatus
 
     user = require_user()
     tenant = get_session().scalar(select(Tenant).where(Tenant.slug == slug))

@@ -9,12 +9,12 @@ from smartregion import auth, tenancy
 from smartregion.api import Blueprint, paginate
 from smartregion.audit import current_actor
 from smartregion.db import get_session
-from smartregion.errors import Forbidden, Unprocessable
+from smartregion.errors import Forbidden
+from smartregion.registry import Tenant, tenant_id_of
 from sqlalchemy import select
 
 from protocol import schemas
 from protocol.services import adhesions, protocols
-from tenants.models import Tenant
 
 blp = Blueprint("protocol", __name__, url_prefix="/api/v1",
                 description="The protocol: signatories, waivers, adhesions")
@@ -32,12 +32,7 @@ def _visible(user: auth.User, slug: str) -> bool:
 
 
 def _tenant_id(slug: str | None, field: str = "tenant") -> int | None:
-    if slug is None:
-        return None
-    tenant_id = get_session().scalar(select(Tenant.id).where(Tenant.slug == slug))
-    if tenant_id is None:
-        raise Unprocessable("Unknown tenant.", errors={field: [f"No tenant {slug!r}."]})
-    return tenant_id
+    return tenant_id_of(get_session(), slug, field=field)
 
 
 def _today(query: dict) -> date:
@@ -151,14 +146,7 @@ class Adhesions(MethodView):
     def post(self, data, protocol_id):
         """Record a request to join (secretariat, on the organization's behalf)."""
         auth.enter_regional("secretariat")
-        return adhesions.request_adhesion(
-            get_session(), protocol_id, organization_id=data.get("organization_id"),
-            organization=data.get("new_organization"), lead_company_id=data.get("lead_company_id"),
-            lead_company=data.get("new_lead_company"), tenant_slug=data.get("tenant_slug"),
-            representative_name=data["representative_name"], representative_role=data["representative_role"],
-            representative_email=data.get("representative_email"),
-            accepts_objectives=data["accepts_objectives"], accepts_conditions=data["accepts_conditions"],
-            requested_on=data.get("requested_on") or date.today(), actor=current_actor())
+        return adhesions.request_from(get_session(), protocol_id, data, today=date.today(), actor=current_actor())
 
 
 @blp.route("/protocols/<int:protocol_id>/adhesions/<int:request_id>")

@@ -6,11 +6,11 @@ from datetime import date
 from enum import StrEnum
 
 from smartregion.db import Base, CreatedAt
+from smartregion.registry import Organization
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from protocol.dates import add_months
-from tenants.models import Organization
 
 
 class AcceptanceRule(StrEnum):

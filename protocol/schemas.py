@@ -7,7 +7,7 @@ from marshmallow import validate
 from smartregion.api import EnumField
 
 from protocol.models import AcceptanceRule, AdhesionStatus, Decision, SignatoryRole
-from tenants.schemas import SLUG, OrganizationSchema
+from tenants.services import SLUG, OrganizationSchema
 
 MONTHS = validate.Range(min=1, max=240)
 

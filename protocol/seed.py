@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from smartregion import audit
+from smartregion.registry import Organization, OrganizationKind
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from protocol.models import AcceptanceRule, Protocol, ProtocolSignatory, SignatoryRole
-from tenants.models import Organization, OrganizationKind
 from tenants.seed import SIGNED_ON
 
 TITLE = "Protocollo d'intesa per la promozione e lo sviluppo delle Smart Cities in Toscana"

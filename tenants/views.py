@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from smartregion import auth
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, Unprocessable
+from smartregion.registry import Organization, OrganizationKind, Tenant, TenantStatus
 from smartregion.web import home_section, page_user
 from sqlalchemy import func, select
 
 from tenants import schemas, services
-from tenants.models import Organization, OrganizationKind, Tenant, TenantStatus
 
 bp = Blueprint("tenant_pages", __name__, template_folder="templates")
 

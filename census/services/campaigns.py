@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from smartregion import audit
 from smartregion.errors import Conflict, Unprocessable, found
+from smartregion.registry import Tenant, TenantStatus
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, lazyload, load_only
 
@@ -19,8 +20,7 @@ from census.models import (
     TenantCampaignState,
 )
 from census.surveys import SHIPPED_KEYS
-from protocol.models import Protocol
-from tenants.models import Tenant, TenantStatus
+from protocol.services import Protocol
 
 DONE = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 

@@ -14,7 +14,7 @@ from census import services
 from census.surveys.shipped import SHIPPED_KEYS
 from census.views import bp
 from census.views.common import _actor, _tr
-from protocol.models import Protocol
+from protocol.services import Protocol
 
 # ---------------------------------------------------------------------------------------------------
 # Campaigns: the secretariat opens the census of a protocol with the survey schemas it collects, and
@@ -36,7 +36,7 @@ def _render_campaigns(*, status: int = 200, form: dict | None = None, errors: di
     taken = {c.protocol_id for c in campaigns}
     protocols = session.scalars(select(Protocol).order_by(Protocol.signed_on.desc(), Protocol.id.desc())).all()
     approved = _approved_versions(session)
-    openable = [{"protocol": p, "due_on": services.add_months(p.signed_on, p.census_months)}
+    openable = [{"protocol": p, "due_on": p.census_due_on()}
                 for p in protocols if p.id not in taken]
     default_keys = [key for key in SHIPPED_KEYS if key in approved] or sorted(approved)
     return render_template(

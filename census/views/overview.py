@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, render_template
 from smartregion import tenancy
 from smartregion.db import get_session
+from smartregion.registry import Tenant
 from smartregion.web import page_language, page_user
 from sqlalchemy import select
 
 from census import services
 from census.surveys.codelists import ANCI_DOMAINS, SINFI_NETWORK_CATEGORIES
 from census.views import bp
-from tenants.models import Tenant
 
 BAND_NAMES = {"under-100k": ("fino a 100.000 €", "up to € 100,000"), "100k-1m": ("100.000 € - 1 M€", "€ 100k - 1 M"),
               "1m-5m": ("1 - 5 M€", "€ 1 - 5 M"), "over-5m": ("oltre 5 M€", "over € 5 M")}

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from smartregion import auth, tenancy
 from smartregion.db import get_session
 from smartregion.errors import DomainError, NotFound
+from smartregion.registry import Organization, OrganizationKind, Tenant
 from smartregion.web import page_language, page_secretariat, page_user
 from sqlalchemy import select
 
@@ -22,7 +23,6 @@ from funding.services import plans
 from funding.views import bp
 from funding.views.common import SECRETARIAT_ONLY, _can_write_region, _helpers, _say_done
 from funding.views.messages import _form_errors, _say
-from tenants.models import Organization, OrganizationKind, Tenant
 
 # --- the operational plan --------------------------------------------------------------------------
 

@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from monitoring.models import NoticeKind, NoticeRecipient, ProtocolNotice
 from monitoring.services import timeline
-from protocol.models import Protocol
-from protocol.services.protocols import get_protocol, protocols_query
+from protocol.services import Protocol, get_protocol, protocols_query
 
 APPROACHING_DAYS = 30
 OPEN_STATES = (timeline.PENDING, timeline.ON_TIME, timeline.LATE)

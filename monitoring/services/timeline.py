@@ -12,21 +12,27 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from smartregion.cache import VersionedCache, data_version
+from smartregion.registry import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitoring.models import MonitoringReport
 from monitoring.services import sources
-from protocol.models import Protocol, ProtocolSignatory, SignatoryRole, Waiver
-from protocol.services.calendar import (
+from protocol.services import (
     Milestone,
+    Protocol,
+    ProtocolSignatory,
+    SignatoryRole,
+    Waiver,
+    get_protocol,
     milestones,
+    participating_tenants,
 )
-from protocol.services.protocols import get_protocol, participating_tenants
-from tenants.models import Tenant
 
 PENDING, ON_TIME, LATE, DONE, WAIVED = "pending", "on-time", "late", "done", "waived"
 STATES = (PENDING, ON_TIME, LATE, DONE, WAIVED)
+
+
 @dataclass
 class TenantState:
     tenant_id: int

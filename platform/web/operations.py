@@ -59,7 +59,7 @@ def _date(value: str | None) -> date | None:
 @bp.get("/jobs")
 def jobs_page():
     """The jobs console: failed and stuck first; the region's jobs for regional roles, a tenant's for members."""
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     user = page_user()
     session = get_session()
@@ -127,7 +127,7 @@ def cancel_job(job_id: str):
 @bp.get("/tenant-exports")
 def tenant_exports():
     """The secretariat's tenant data packages: prepare one, follow it, download it."""
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
     session = get_session()
@@ -138,7 +138,7 @@ def tenant_exports():
 
 @bp.post("/tenant-exports")
 def request_tenant_export():
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
     session = get_session()

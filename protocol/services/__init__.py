@@ -1,7 +1,9 @@
 """The protocol's public face: what the other domains (census, monitoring...) may use of it.
 
 Behaviour lives in the modules beside this one (`protocols`, `adhesions`, `calendar`), plain functions
-taking a session, for the API, pages, jobs and tests. Other domains import only the names below.
+taking a session, for the API, pages, jobs and tests. Other domains import only the names below: the
+services, the models they name, the schemas of the forms the monitoring's timeline page shows, and the
+hooks the domains above register on (`keeps_history`, `on_admission`).
 """
 
 from protocol.dates import add_months
@@ -15,9 +17,11 @@ from protocol.models import (
     SignatoryRole,
     Waiver,
 )
+from protocol.schemas import ProtocolSignatorySchema, WaiverSchema
 from protocol.services.adhesions import MAY_ADHERE, on_admission, pending_voters, requests_query
 from protocol.services.calendar import LABELS, Milestone, milestone_keys, milestones
 from protocol.services.protocols import (
+    add_signatory,
     get_protocol,
     grant_waiver,
     keeps_history,
@@ -27,8 +31,8 @@ from protocol.services.protocols import (
 )
 
 __all__ = [
-    "LABELS", "MAY_ADHERE", "AcceptanceRule", "AdhesionRequest", "AdhesionStatus", "Decision", "Milestone",
-    "Protocol", "ProtocolSignatory", "SignatoryRole", "Waiver", "add_months", "get_protocol", "grant_waiver",
-    "keeps_history", "milestone_keys", "milestones", "on_admission", "participating_tenants", "pending_voters",
-    "protocols_query", "requests_query", "waivers",
+    "AcceptanceRule", "AdhesionRequest", "AdhesionStatus", "Decision", "LABELS", "MAY_ADHERE", "Milestone",
+    "Protocol", "ProtocolSignatory", "ProtocolSignatorySchema", "SignatoryRole", "Waiver", "WaiverSchema",
+    "add_months", "add_signatory", "get_protocol", "grant_waiver", "keeps_history", "milestone_keys", "milestones",
+    "on_admission", "participating_tenants", "pending_voters", "protocols_query", "requests_query", "waivers",
 ]

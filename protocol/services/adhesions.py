@@ -16,6 +16,7 @@ from datetime import date, datetime
 from smartregion import audit, jobs
 from smartregion.audit import AuditEvent
 from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.registry import Organization, OrganizationKind, Tenant
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -31,8 +32,7 @@ from protocol.models import (
 )
 from protocol.services.protocols import get_protocol
 from tenants import services as tenant_services
-from tenants.models import Organization, OrganizationKind, Tenant
-from tenants.validators import municipality_name
+from tenants.services import municipality_name
 
 MAY_ADHERE = (OrganizationKind.MUNICIPALITY, OrganizationKind.UNION_OF_MUNICIPALITIES, OrganizationKind.UNIVERSITY,
               OrganizationKind.RESEARCH_CENTRE, OrganizationKind.PARTICIPATED_COMPANY)
@@ -151,6 +151,17 @@ def request_adhesion(session: Session, protocol_id: int, *, representative_name:
     audit.record(session, action="protocol.adhesion.request", entity_type="adhesion_request", entity_id=request.id,
                  after=request_snapshot(request), actor=actor)
     return request
+
+
+def request_from(session: Session, protocol_id: int, data: dict, *, today: date, actor: str) -> AdhesionRequest:
+    """Record a request from the fields of the API's adhesion schema (the API and the pages post them)."""
+    return request_adhesion(
+        session, protocol_id, organization_id=data.get("organization_id"), organization=data.get("new_organization"),
+        lead_company_id=data.get("lead_company_id"), lead_company=data.get("new_lead_company"),
+        tenant_slug=data.get("tenant_slug"), representative_name=data["representative_name"],
+        representative_role=data["representative_role"], representative_email=data.get("representative_email"),
+        accepts_objectives=data["accepts_objectives"], accepts_conditions=data["accepts_conditions"],
+        requested_on=data.get("requested_on") or today, actor=actor)
 
 
 def original_signatories(protocol: Protocol) -> list[ProtocolSignatory]:

@@ -7,6 +7,7 @@ from datetime import date
 
 from smartregion import audit
 from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.registry import Organization, OrganizationKind, Tenant, TenantStatus
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,6 @@ from protocol.models import (
     Waiver,
 )
 from protocol.services.calendar import milestone_keys
-from tenants.models import Organization, OrganizationKind, Tenant, TenantStatus
 
 FIELDS = ("title", "region_id", "signed_on", "duration_months", "census_months", "plan_months",
           "monitoring_every_months", "acceptance_rule", "notes")
