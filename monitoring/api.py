@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from flask import Response, current_app
 from flask.views import MethodView
-from smartregion import auth, jobs, tenancy
+from smartregion import auth, jobs
 from smartregion.api import Blueprint, paginate
 from smartregion.audit import current_actor
 from smartregion.cache import VersionedCache, data_version
@@ -25,17 +24,6 @@ blp = Blueprint("monitoring", __name__, url_prefix="/api/v1",
                 description="Monitoring of the protocol: timeline, matrix, monitoring reports, notices, audit log")
 
 
-def _reader() -> auth.User:
-    """Any signed-in user reads protocols; the rows of tenants are filtered to what they may see."""
-    user = auth.require_user()
-    tenancy.set_regional(True)  # regional reads, filtered to the caller's tenants by _visible below
-    return user
-
-
-def _visible(user: auth.User, slug: str) -> bool:
-    return user.is_regional or slug in user.tenant_slugs
-
-
 def _tenant_id(slug: str | None, field: str = "tenant") -> int | None:
     return tenant_id_of(get_session(), slug, field=field)
 
@@ -45,13 +33,6 @@ def _today(query: dict) -> date:
 
 
 # --- timeline and matrix -------------------------------------------------------------------------
-
-def _filtered(line: timeline.Timeline, user: auth.User) -> timeline.Timeline:
-    if user.is_regional:
-        return line
-    return replace(line, states={key: [s for s in rows if _visible(user, s.slug)] for key, rows in line.states.items()},
-                   tenants=[t for t in line.tenants if _visible(user, t.slug)])
-
 
 # The whole region's timeline as the secretariat and auditors read it, serialised once per data change.
 _REGIONAL_TIMELINES = VersionedCache()
@@ -63,7 +44,7 @@ _REGIONAL_TIMELINES = VersionedCache()
 @blp.documents_errors(404)
 def protocol_timeline(query, protocol_id):
     """Milestones with due dates, today's position and each tenant's state (frozen after the end)."""
-    user = _reader()
+    user = auth.read_regionally()
     session, today = get_session(), _today(query)
     if user.is_regional:
         body = _REGIONAL_TIMELINES.get_or_build(
@@ -71,7 +52,7 @@ def protocol_timeline(query, protocol_id):
             lambda: current_app.json.dumps(schemas.TimelineSchema().dump(
                 timeline.compute_cached(session, protocol_id, today=today).as_dict())))
         return Response(body, mimetype="application/json")
-    return _filtered(timeline.compute_cached(session, protocol_id, today=today), user).as_dict()
+    return timeline.compute_cached(session, protocol_id, today=today).seen_by(user).as_dict()
 
 
 @blp.route("/protocols/<int:protocol_id>/matrix")
@@ -80,9 +61,9 @@ def protocol_timeline(query, protocol_id):
 @blp.documents_errors(404)
 def protocol_matrix(query, protocol_id):
     """Tenants by milestone: state, due date and days late of each cell."""
-    user = _reader()
+    user = auth.read_regionally()
     line = timeline.compute_cached(get_session(), protocol_id, today=_today(query))
-    return _filtered(line, user).matrix()
+    return line.seen_by(user).matrix()
 
 
 # --- monitoring reports --------------------------------------------------------------------------
@@ -95,11 +76,11 @@ class MonitoringReports(MethodView):
     @blp.documents_errors(404)
     def get(self, query, protocol_id, pagination_parameters):
         """Frozen monitoring reports: regional ones, and per tenant (members see their own)."""
-        user = _reader()
+        user = auth.read_regionally()
         get_protocol(get_session(), protocol_id)
         slug = query.get("tenant")
         if not user.is_regional:
-            if slug is None or not _visible(user, slug):
+            if slug is None or not auth.can_see_tenant(user, slug):
                 raise NotFound("Members read the reports of their own tenant: give ?tenant=<slug>.")
         statement = reports.reports_query(protocol_id, tenant_id=_tenant_id(slug), regional=query["regional"])
         return paginate(statement, pagination_parameters)
@@ -123,12 +104,12 @@ class MonitoringReports(MethodView):
 @blp.documents_errors(404)
 def monitoring_report(report_id):
     """A frozen report with its content and whether it still matches its SHA-256."""
-    user = _reader()
+    user = auth.read_regionally()
     session = get_session()
     report = reports.get_report(session, report_id)
     if not user.is_regional:
         slug = session.scalar(select(Tenant.slug).where(Tenant.id == report.tenant_id)) if report.tenant_id else None
-        if slug is None or not _visible(user, slug):
+        if slug is None or not auth.can_see_tenant(user, slug):
             raise NotFound(f"Monitoring report {report_id} not found.")
     return {**{c: getattr(report, c) for c in schemas.MonitoringReportSchema().fields}, "content": report.content,
             "verified": reports.verify(report)}
@@ -143,9 +124,9 @@ def monitoring_report(report_id):
 @blp.documents_errors()
 def list_notices(query, pagination_parameters):
     """Deadline notices: the secretariat's and every tenant's for regional roles, one's tenants' otherwise."""
-    user = _reader()
+    user = auth.read_regionally()
     slug = query.get("tenant")
-    if slug is not None and not _visible(user, slug):
+    if slug is not None and not auth.can_see_tenant(user, slug):
         raise NotFound(f"Tenant {slug!r} not found.")
     if slug is not None:
         tenant_ids, secretariat = [_tenant_id(slug)], False
@@ -164,7 +145,7 @@ def list_notices(query, pagination_parameters):
 @blp.documents_errors(404)
 def read_notice(notice_id):
     """Mark a notice as read (its tenant's members, or the secretariat)."""
-    user = _reader()
+    user = auth.read_regionally()
     session = get_session()
     notice: ProtocolNotice = notices.get_notice(session, notice_id)
     slug = session.scalar(select(Tenant.slug).where(Tenant.id == notice.tenant_id)) if notice.tenant_id else None

@@ -61,10 +61,7 @@ def _render_timeline(protocol_id: int, today: date, *, failed: str | None = None
     """The timeline page; `failed` names the form whose error is shown, with its values kept."""
     user = auth.current_user()
     session = get_session()
-    line = timeline.compute(session, protocol_id, today=today)
-    if not user.is_regional:
-        line.states = {k: [s for s in rows if s.slug in user.tenant_slugs] for k, rows in line.states.items()}
-        line.tenants = [t for t in line.tenants if t.slug in user.tenant_slugs]
+    line = timeline.compute(session, protocol_id, today=today).seen_by(user)
     protocol = line.protocol
     slugs = slugs_by_id(session)
     context = {

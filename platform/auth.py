@@ -308,6 +308,14 @@ def enter_regional(*roles: str) -> User:
     return user
 
 
+def read_regionally() -> User:
+    """Any signed-in user reading region-wide rows, which the caller filters to the user's tenants
+    (`can_see_tenant`): protocols, timelines, adhesions, notices."""
+    user = require_user()
+    tenancy.set_regional(True)
+    return user
+
+
 def can_see_tenant(user: User, slug: str) -> bool:
     return user.is_regional or slug in user.tenant_slugs
 

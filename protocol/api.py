@@ -20,23 +20,8 @@ blp = Blueprint("protocol", __name__, url_prefix="/api/v1",
                 description="The protocol: signatories, waivers, adhesions")
 
 
-def _reader() -> auth.User:
-    """Any signed-in user reads protocols; the rows of tenants are filtered to what they may see."""
-    user = auth.require_user()
-    tenancy.set_regional(True)  # regional reads, filtered to the caller's tenants by _visible below
-    return user
-
-
-def _visible(user: auth.User, slug: str) -> bool:
-    return user.is_regional or slug in user.tenant_slugs
-
-
 def _tenant_id(slug: str | None, field: str = "tenant") -> int | None:
     return tenant_id_of(get_session(), slug, field=field)
-
-
-def _today(query: dict) -> date:
-    return query.get("today") or date.today()
 
 
 # --- protocols -----------------------------------------------------------------------------------
@@ -48,7 +33,7 @@ class Protocols(MethodView):
     @blp.documents_errors()
     def get(self, pagination_parameters):
         """Protocols, newest first (a renewal or another region's protocol may sit beside the first)."""
-        _reader()
+        auth.read_regionally()
         return paginate(protocols.protocols_query(), pagination_parameters)
 
     @blp.arguments(schemas.ProtocolSchema)
@@ -66,7 +51,7 @@ class ProtocolById(MethodView):
     @blp.documents_errors(404)
     def get(self, protocol_id):
         """One protocol with its signatories."""
-        _reader()
+        auth.read_regionally()
         return protocols.get_protocol(get_session(), protocol_id)
 
     @blp.arguments(schemas.ProtocolUpdateSchema)
@@ -91,7 +76,7 @@ class Signatories(MethodView):
     @blp.documents_errors(404)
     def get(self, protocol_id):
         """Original signatories and admitted adherents."""
-        _reader()
+        auth.read_regionally()
         return protocols.get_protocol(get_session(), protocol_id).signatories
 
     @blp.arguments(schemas.ProtocolSignatorySchema)
@@ -136,7 +121,7 @@ class Adhesions(MethodView):
     @blp.documents_errors(404)
     def get(self, query, protocol_id, pagination_parameters):
         """Adhesion requests with each signatory's decision; refusals and withdrawals keep their reasons."""
-        _reader()
+        auth.read_regionally()
         protocols.get_protocol(get_session(), protocol_id)
         return paginate(adhesions.requests_query(protocol_id, status=query.get("status")), pagination_parameters)
 
@@ -154,7 +139,7 @@ class Adhesions(MethodView):
 @blp.documents_errors(404)
 def adhesion(protocol_id, request_id):
     """One adhesion request."""
-    _reader()
+    auth.read_regionally()
     return adhesions.get_request(get_session(), protocol_id, request_id)
 
 

@@ -8,7 +8,7 @@ shows as ended and its final state no longer moves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from smartregion.cache import VersionedCache, data_version
@@ -77,6 +77,14 @@ class Timeline:
     states: dict[str, list[TenantState]]
     regional: dict[str, dict]
     tenants: list[Tenant]
+
+    def seen_by(self, user) -> Timeline:
+        """The timeline as a user may read it: whole for the regional roles, a member's own tenants' rows."""
+        if user.is_regional:
+            return self
+        own = set(user.tenant_slugs)
+        return replace(self, states={key: [s for s in rows if s.slug in own] for key, rows in self.states.items()},
+                       tenants=[t for t in self.tenants if t.slug in own])
 
     def position(self) -> dict:
         start, end = self.protocol.signed_on, self.protocol.ends_on
