@@ -40,6 +40,7 @@ test: install test-provider services
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) var platform/web/node_modules tests/oidc/node_modules

@@ -8,6 +8,7 @@ from smartregion import auth, tenancy
 from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.errors import NotFound, found
+from smartregion.registry import Tenant
 from smartregion.security import document_response
 from smartregion.storage import storage
 from smartregion.web.downloads import attachment
@@ -38,7 +39,6 @@ from census.schemas import (
     TenantCensusExportQuery,
     TenantStandingSchema,
 )
-from tenants.models import Tenant
 
 blp = Blueprint("census", __name__, url_prefix="/api/v1",
                 description="Census: survey schemas, campaigns, submissions, analysis and report")

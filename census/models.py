@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from smartregion.db import Base, CreatedAt, TenantScoped
 from smartregion.etags import entity_tag
+from smartregion.registry import Tenant
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -22,8 +23,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from tenants.models import Tenant
 
 
 class CampaignStatus(StrEnum):

@@ -3,18 +3,18 @@ for Firenze and Prato in several states (accepted, submitted, returned with comm
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from smartregion.registry import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from census import services
+from census.inventories import seed as inventories_seed
 from census.models import Submission, SubmissionVersion
-from protocol.models import Protocol
-from tenants.models import Tenant
+from protocol.services import Protocol
 
 DEMO_DIR = Path(__file__).parent / "data" / "demo"
 SECRETARIAT = "segreteria"
@@ -35,15 +35,8 @@ RETURN_COMMENTS = {
 
 
 def _protocol(session: Session) -> Protocol | None:
-    protocol = session.scalar(select(Protocol).order_by(Protocol.id).limit(1))
-    if protocol is None:
-        # The protocol module seeds after this one in module order; its seed is idempotent.
-        from protocol import seed as protocol_seed
-
-        protocol_seed.demo(session)
-        session.flush()
-        protocol = session.scalar(select(Protocol).order_by(Protocol.id).limit(1))
-    return protocol
+    # The protocol module seeds before this one, in module order.
+    return session.scalar(select(Protocol).order_by(Protocol.id).limit(1))
 
 
 def _backdate(session: Session, sub: Submission, handed_in: datetime | None) -> None:
@@ -62,10 +55,7 @@ def _backdate(session: Session, sub: Submission, handed_in: datetime | None) -> 
 def demo(session: Session) -> None:
     """Load the demo census (idempotent), then the inventories' demo data when that sub-package has one."""
     _census(session)
-    if importlib.util.find_spec("census.inventories.seed") is not None:
-        from census.inventories import seed as inventories_seed
-
-        inventories_seed.demo(session)
+    inventories_seed.demo(session)
 
 
 def _census(session: Session) -> None:

@@ -2,13 +2,22 @@
 
 
 def init_app(app, api):
+    from flask_babel import lazy_gettext as _l
     from smartregion import jobs
+    from smartregion.web import menu_entry
 
     from funding import api as funding_api
     from funding import views
 
     api.register_blueprint(funding_api.blp)
     app.register_blueprint(views.bp)
+    for role, order in (("secretariat", 60), ("auditor", 50)):
+        menu_entry(app, role, "funding_pages.line_list", _l("Funding lines"),
+                   _l("European, national and regional funding."), order=order)
+        menu_entry(app, role, "funding_pages.plan_list", _l("Operational plan"),
+                   _l("The plan of the projects to fund, its versions and approval."), order=order + 10)
+    menu_entry(app, "municipality", "funding_pages.project_list", _l("Projects"),
+               _l("Your smart-city projects and their funding."), order=20)
     jobs.periodic(
         "funding.jobs.daily_refresh",
         cron="15 5 * * *",

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from smartregion.registry import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from funding.models import FundingLine, OperationalPlan, Project
 from funding.services import lines, plans, projects
-from tenants.models import Tenant
 
 SOURCE = "demo"
 

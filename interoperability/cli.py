@@ -62,9 +62,8 @@ def push_command(slug: str, broker_url: str, entity_type: str | None, batch_size
 def _enter(slug: str):
     from smartregion import tenancy
     from smartregion.db import db
+    from smartregion.registry import Tenant
     from sqlalchemy import select
-
-    from tenants.models import Tenant
 
     session = db.session()
     with tenancy.regional_scope():

@@ -47,7 +47,7 @@ def conformance(session: Session, *, now: datetime | None = None, top: int = 10)
 
     Reads what the session's scope allows: one tenant, or the region for the secretariat and auditors.
     """
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     feeds = session.scalars(select(Feed).order_by(Feed.tenant_id, Feed.id)).all()
     slugs = dict(session.execute(select(Tenant.id, Tenant.slug)).all())

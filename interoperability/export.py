@@ -46,7 +46,7 @@ def iter_entities(
 
 def _cadastre(session: Session, entity_type: str | None) -> Iterator[dict[str, Any]]:
     """The tenant's cadastre assets, read through the census (only the kinds of one type when asked)."""
-    from census.inventories import features
+    from census.services import features
 
     tenant_id = tenancy.current_tenant_id()
     kinds = [None] if not entity_type else [k for k, t in assets.ASSET_TYPES.items() if t.entity_type == entity_type]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from smartregion import jobs, tenancy
@@ -26,26 +25,11 @@ def register() -> None:
     )
 
 
-def _census_rows():
-    """The census inventory rows, read through ``census.inventories.services`` when it offers them."""
-    try:
-        module = importlib.import_module("census.inventories.services")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "conformance_rows", None)
-
-
 def check_inventories(ctx, **_kwargs: Any) -> dict[str, Any]:
     """Periodic: each tenant's inventory rows against the standard of their kind."""
-    reader = _census_rows()
-    if reader is None:
-        return {
-            "checked": 0,
-            "conforming": 0,
-            "skipped": 0,
-            "note": "census.inventories.services.conformance_rows is not available",
-        }
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
+
+    from census.services import conformance_rows as reader
 
     totals = {"checked": 0, "conforming": 0, "skipped": 0}
     tenant_ids = ctx.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
@@ -74,8 +58,9 @@ def push_tenant(
     ctx, *, broker_id: int, entity_type: str | None = None, batch_size: int = 100, **_kwargs: Any
 ) -> dict[str, Any]:
     """Push one tenant's NGSI-LD entities to one of its registered brokers, in batches with retries."""
+    from smartregion.registry import Tenant
+
     from interoperability import brokers
-    from tenants.models import Tenant
 
     tenant = ctx.session.get(Tenant, ctx.tenant_id)
     # The address is read now, not when the push was asked: a broker taken off the list is not reached.

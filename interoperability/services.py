@@ -1,4 +1,8 @@
-"""Standards, their lifecycle, feeds, pushed entities and conformance: the behaviour of the module."""
+"""Standards, their lifecycle, feeds, pushed entities and conformance: the behaviour of the module.
+
+This is also the module's public face: other domains import only from here (the functions below, the
+standards' version states, the asset types of `assets` and the conformance reading).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from interoperability import assets as assets
 from interoperability.models import (
     Feed,
     FeedEntity,
@@ -502,3 +507,10 @@ def latest_published(session: Session, code: str) -> StandardVersion | None:
     if not rows:
         return None
     return max(rows, key=lambda r: tuple(int(p) for p in SEMVER.match(r.version).groups()))
+
+
+def conformance(session: Session, **options) -> dict[str, Any]:
+    """Share of conforming entities per tenant, standard and feed (`interoperability.conformance`)."""
+    from interoperability import conformance as reading  # it reads this module's definitions
+
+    return reading.conformance(session, **options)

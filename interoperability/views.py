@@ -226,7 +226,7 @@ def validate_sample():
 
 def _may_register(user: auth.User, tenant) -> bool:
     """Whether the page offers the registration form (the same rule as the API's POST)."""
-    from tenants.models import TenantStatus
+    from smartregion.registry import TenantStatus
 
     if user.read_only or not user.roles & set(FEED_WRITERS):
         return False

@@ -308,6 +308,14 @@ def enter_regional(*roles: str) -> User:
     return user
 
 
+def read_regionally() -> User:
+    """Any signed-in user reading region-wide rows, which the caller filters to the user's tenants
+    (`can_see_tenant`): protocols, timelines, adhesions, notices."""
+    user = require_user()
+    tenancy.set_regional(True)
+    return user
+
+
 def can_see_tenant(user: User, slug: str) -> bool:
     return user.is_regional or slug in user.tenant_slugs
 
@@ -318,8 +326,7 @@ def enter_tenant(slug: str, *, write: bool = False, roles: tuple[str, ...] | Non
     Someone who is not a member gets 404, as if the tenant did not exist.
     """
     from smartregion.db import get_session
-
-    from tenants.models import Tenant, TenantStatus
+    from smartregion.registry import Tenant, TenantStatus
 
     user = require_user()
     tenant = get_session().scalar(select(Tenant).where(Tenant.slug == slug))

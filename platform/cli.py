@@ -59,9 +59,8 @@ def seed_demo(app) -> bool:
     """Seed the demo region through each module's ``seed.demo``; True when something was loaded."""
     from smartregion import audit, tenancy
     from smartregion.db import db
+    from smartregion.registry import Tenant
     from sqlalchemy import func, select
-
-    from tenants.models import Tenant
 
     with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:seed"):
         session = db.new_session()
@@ -157,9 +156,8 @@ def _stop_children(children: list[subprocess.Popen], grace: float = 30.0) -> Non
 
 def _has_tenants(app) -> bool:
     from smartregion.db import db
+    from smartregion.registry import Tenant
     from sqlalchemy import func, select
-
-    from tenants.models import Tenant
 
     with app.app_context(), db.new_session() as session:
         return session.scalar(select(func.count()).select_from(Tenant)) > 0

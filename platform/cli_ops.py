@@ -65,11 +65,10 @@ def export_tenant(slug: str, output: Path) -> None:
     from smartregion import audit, tenancy
     from smartregion.app import create_app
     from smartregion.db import db
+    from smartregion.registry import Tenant
     from smartregion.storage import storage
     from smartregion.tenant_export import export_tenant as export
     from sqlalchemy import select
-
-    from tenants.models import Tenant
 
     app = create_app()
     with app.app_context(), tenancy.regional_scope(), audit.acting_as("system:cli"), db.new_session() as session:

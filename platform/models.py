@@ -11,7 +11,7 @@ from smartregion.db import Base
 
 def load_all(modules: list[str] | None = None) -> type[Base]:
     """Import the kernel's models and each enabled module's ``models`` (sub-packages included)."""
-    from smartregion import audit, devauth, idempotency, jobs, sessions  # noqa: F401 - imported for their tables
+    from smartregion import audit, devauth, idempotency, jobs, registry, sessions  # noqa: F401 - imported for their tables
 
     for name in modules or Config().MODULES:
         package = importlib.import_module(name)

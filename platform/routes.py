@@ -60,7 +60,7 @@ class VerificationSchema(ma.Schema):
 
 def visible_job(job_id: str) -> Job:
     """A job, if the caller may see it: regional roles see all, others their tenants' (row-level security)."""
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     user = auth.require_user()
     session = get_session()

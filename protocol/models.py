@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from smartregion.db import Base, CreatedAt
+from smartregion.registry import Organization
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from protocol.dates import add_months
-from tenants.models import Organization
 
 
 class AcceptanceRule(StrEnum):
@@ -48,10 +47,30 @@ class Protocol(CreatedAt, Base):
     signatories: Mapped[list[ProtocolSignatory]] = relationship(
         back_populates="protocol", order_by="ProtocolSignatory.id", cascade="all, delete-orphan")
 
+    # --- the calendar of the terms: every date of the protocol is computed here, and only here ---
+
     @property
     def ends_on(self) -> date:
-        """Signature plus the protocol's duration."""
+        """Signature plus the protocol's duration (24 months)."""
         return add_months(self.signed_on, self.duration_months)
+
+    def census_due_on(self, joined_on: date | None = None) -> date:
+        """The census is due census months (6) after signature, or after an adherent's joining day when later."""
+        start = self.signed_on if joined_on is None else max(self.signed_on, joined_on)
+        return add_months(start, self.census_months)
+
+    def plan_due_on(self, census_end: date | None = None) -> date:
+        """The operational plan is due plan months (2) after the census: the day it closed when given,
+        else its due date (then the plan's date is provisional)."""
+        return add_months(census_end or self.census_due_on(), self.plan_months)
+
+    def monitoring_dates(self) -> list[date]:
+        """Report dates at the monitoring cadence, strictly before the end (the end has its final report)."""
+        end, dates, step = self.ends_on, [], 1
+        while (due := add_months(self.signed_on, step * self.monitoring_every_months)) < end:
+            dates.append(due)
+            step += 1
+        return dates
 
     def __repr__(self) -> str:
         return f"<Protocol {self.id} signed {self.signed_on}>"
@@ -158,72 +177,3 @@ class Waiver(CreatedAt, Base):
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
     reason: Mapped[str] = mapped_column(Text)
     granted_by: Mapped[str] = mapped_column(String(200))
-
-
-class MonitoringReport(CreatedAt, Base):
-    """A frozen monitoring report ("rapporto di monitoraggio") for one tenant, or the region when no tenant.
-
-    Rows are written once: the application role may only insert and read them, and a trigger refuses
-    any change, so the SHA-256 of the content keeps proving what was issued.
-    """
-
-    __tablename__ = "protocol_monitoring_reports"
-    __table_args__ = (
-        UniqueConstraint("protocol_id", "milestone_key", "tenant_id", postgresql_nulls_not_distinct=True),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"), index=True)
-    milestone_key: Mapped[str] = mapped_column(String(63))
-    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
-    period_start: Mapped[date]
-    period_end: Mapped[date]
-    issued_on: Mapped[date]
-    content: Mapped[dict] = mapped_column(JSONB)
-    sha256: Mapped[str] = mapped_column(String(64))
-    job_id: Mapped[str | None] = mapped_column(String(36))
-
-    def __repr__(self) -> str:
-        return f"<MonitoringReport {self.id} {self.milestone_key} tenant={self.tenant_id}>"
-
-
-class NoticeKind(StrEnum):
-    APPROACHING = "approaching"
-    PASSED = "passed"
-
-
-class ProtocolNotice(CreatedAt, Base):
-    """A deadline notice for a tenant, or for the secretariat when no tenant ("avviso di scadenza")."""
-
-    __tablename__ = "protocol_notices"
-    __table_args__ = (
-        UniqueConstraint("protocol_id", "tenant_id", "milestone_key", "kind", postgresql_nulls_not_distinct=True),
-        Index("ix_protocol_notices_tenant", "tenant_id", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
-    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
-    milestone_key: Mapped[str] = mapped_column(String(63))
-    kind: Mapped[NoticeKind] = mapped_column(String(16))
-    due_on: Mapped[date]
-    noticed_on: Mapped[date]
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    emailed_at: Mapped[datetime | None]
-    email_error: Mapped[str | None] = mapped_column(Text)
-    read_at: Mapped[datetime | None]
-
-
-class NoticeRecipient(CreatedAt, Base):
-    """An e-mail address that receives the notices of a tenant, or of the secretariat when no tenant."""
-
-    __tablename__ = "protocol_notice_recipients"
-    __table_args__ = (
-        UniqueConstraint("protocol_id", "tenant_id", "email", postgresql_nulls_not_distinct=True),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
-    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
-    email: Mapped[str] = mapped_column(String(320))

@@ -1,5 +1,4 @@
-"""Pages of the protocol: timeline and matrix, adhesions, signatories, waivers, recipients, monitoring
-reports, audit log and chain check.
+"""Pages of the protocol: the list of protocols and the adhesions (request, decisions, withdrawal).
 
 Every form posts to the same service calls as the API, is checked by the API's schemas, and is
 allowed to the same people: the secretariat runs the protocol, a municipality's officer records its
@@ -8,27 +7,34 @@ own municipality's decision on an adhesion, auditors read everything and write n
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import marshmallow as ma
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from smartregion import audit, auth, jobs, tenancy
-from smartregion.api import paginate_query
+from smartregion import audit, auth, tenancy
 from smartregion.db import get_session
-from smartregion.errors import DomainError, Forbidden, NotFound, Unprocessable
-from smartregion.web import page_language, page_secretariat, page_user
+from smartregion.errors import DomainError, Forbidden
+from smartregion.registry import Organization, OrganizationKind, Tenant, organization_kind_label
+from smartregion.web import page_secretariat, page_user
+from smartregion.web.forms import (
+    field_errors,
+    followable_job,
+    given,
+    posted,
+    refusal_detail,
+    refusal_status,
+    regional_reader,
+)
+from smartregion.web.pages import on_refusal
 from sqlalchemy import select
 
 from protocol import schemas
 from protocol.models import AdhesionStatus, Decision
-from protocol.services import adhesions, auditlog, monitoring, notices, protocols, timeline
-from tenants.models import Organization, OrganizationKind, Tenant
+from protocol.services import adhesions, protocols
 
 bp = Blueprint("protocol_pages", __name__, template_folder="templates")
-AUDIT_FILTERS = ("tenant", "actor", "entity_type", "entity_id", "action", "since", "until")
 
 ADHESION_STATUS_LABELS = {
     AdhesionStatus.PENDING: _l("pending"),
@@ -37,15 +43,6 @@ ADHESION_STATUS_LABELS = {
     AdhesionStatus.WITHDRAWN: _l("withdrawn"),
 }
 DECISION_LABELS = {Decision.ACCEPT: _l("accepted"), Decision.REFUSE: _l("refused")}
-KIND_LABELS = {
-    OrganizationKind.REGION: _l("Region"),
-    OrganizationKind.ASSOCIATION: _l("Association"),
-    OrganizationKind.MUNICIPALITY: _l("Municipality"),
-    OrganizationKind.UNION_OF_MUNICIPALITIES: _l("Union of municipalities"),
-    OrganizationKind.PARTICIPATED_COMPANY: _l("Participated company"),
-    OrganizationKind.UNIVERSITY: _l("University"),
-    OrganizationKind.RESEARCH_CENTRE: _l("Research centre"),
-}
 JOB_STATE_LABELS = {"queued": _l("queued"), "started": _l("running"), "finished": _l("done"), "failed": _l("failed")}
 # The new organization's and the new lead company's fields, as the API's nested objects name them.
 ORGANIZATION_FIELDS = ("kind", "name", "istat_code", "vat_number", "fiscal_code", "website")
@@ -62,9 +59,7 @@ def decision_label(decision: str) -> str:
     return str(DECISION_LABELS.get(decision, decision))
 
 
-@bp.app_template_filter("organization_kind")
-def organization_kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
+bp.add_app_template_filter(organization_kind_label, "organization_kind")
 
 
 @bp.app_template_filter("job_state")
@@ -74,20 +69,6 @@ def job_state_label(state: str) -> str:
 
 # --- who may do what -----------------------------------------------------------------------------
 
-def _regional_reader() -> auth.User:
-    user = page_user()
-    tenancy.set_regional(True)  # rows of other tenants are filtered out below for members
-    return user
-
-
-def _auditor() -> auth.User:
-    user = page_user()
-    if not user.is_regional:
-        abort(403)
-    tenancy.set_regional(True)
-    return user
-
-
 def _own_municipalities(user: auth.User) -> set[int]:
     """The municipalities whose officer the user is (the API's rule for recording a decision)."""
     if "municipality" not in user.roles or user.read_only:
@@ -95,172 +76,13 @@ def _own_municipalities(user: auth.User) -> set[int]:
     return set(get_session().scalars(select(Tenant.municipality_id).where(Tenant.slug.in_(user.tenant_slugs))))
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-# --- forms: posted values, the API's schemas, errors keyed by the form's fields -------------------
-
-def _text(name: str) -> str:
-    return (request.form.get(name) or "").strip()
-
-
-def _given(**values) -> dict:
-    """The posted values that are not empty: an empty required field is reported as missing."""
-    return {name: value for name, value in values.items() if value not in ("", None)}
-
-
-def _errors(error: DomainError | ma.ValidationError, rename: dict[str, str] | None = None) -> dict[str, list[str]]:
-    """The error's field map, flattened (`new_organization.name`) and keyed by the form's field names."""
-    raw = error.messages if isinstance(error, ma.ValidationError) else (error.errors or {})
-    flat: dict[str, list[str]] = {}
-
-    def walk(prefix: str, value) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
-            return
-        name = (rename or {}).get(prefix, prefix)
-        flat.setdefault(name, []).extend([value] if isinstance(value, str) else [str(m) for m in value])
-
-    walk("", raw if isinstance(raw, dict) else {"_schema": raw})
-    return flat
-
-
-def _detail(error: DomainError | ma.ValidationError) -> str:
-    if isinstance(error, DomainError):
-        return error.detail
-    return _("Nothing was saved: correct the fields marked below.")
-
-
-def _status(error: DomainError | ma.ValidationError) -> int:
-    return error.status if isinstance(error, DomainError) else 400
-
-
-def _tenant_id(session, slug: str | None) -> int | None:
-    if not slug:
-        return None
-    tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
-    if tenant_id is None:
-        raise Unprocessable(_("Unknown tenant."), errors={"tenant": [f"No tenant {slug!r}."]})
-    return tenant_id
-
-
-def _visible_job(job_id: str | None) -> jobs.Job | None:
-    """A job the user may follow (the kernel's rule for GET /api/v1/jobs/<id>), or None."""
-    from smartregion.routes import visible_job
-
-    if not job_id:
-        return None
-    try:
-        return visible_job(job_id)
-    except NotFound:
-        return None
-
-
 # --- the protocols and their timeline ------------------------------------------------------------
 
 @bp.get("/protocols")
 def protocols_page():
-    _regional_reader()
+    regional_reader()
     rows = get_session().scalars(protocols.protocols_query()).all()
     return render_template("protocol/list.html", protocols=rows, today=date.today())
-
-
-@bp.get("/protocols/<int:protocol_id>")
-def timeline_page(protocol_id: int):
-    _regional_reader()
-    return _render_timeline(protocol_id, _day(request.args.get("today")) or date.today())
-
-
-def _render_timeline(protocol_id: int, today: date, *, failed: str | None = None,
-                     error: DomainError | ma.ValidationError | None = None):
-    """The timeline page; `failed` names the form whose error is shown, with its values kept."""
-    user = auth.current_user()
-    session = get_session()
-    line = timeline.compute(session, protocol_id, today=today)
-    if not user.is_regional:
-        line.states = {k: [s for s in rows if s.slug in user.tenant_slugs] for k, rows in line.states.items()}
-        line.tenants = [t for t in line.tenants if t.slug in user.tenant_slugs]
-    protocol = line.protocol
-    slugs = _slugs(session)
-    context = {
-        "line": line.as_dict(), "matrix": line.matrix(), "protocol": protocol,
-        "adhesion_requests": session.scalars(adhesions.requests_query(protocol_id)).all(),
-        "signatories": protocol.signatories, "slugs": slugs,
-        # Waivers are read by the regional roles, recipients by the secretariat (as in the API).
-        "waivers": protocols.waivers(session, protocol_id) if user.is_regional else None,
-        "recipients": notices.recipients(session, protocol_id) if user.is_secretariat else None,
-        "failed": failed, "errors": _errors(error) if error is not None else {},
-        "detail": _detail(error) if error is not None else None,
-        "values": request.form if error is not None else {},
-    }
-    if user.is_secretariat:
-        signed = {s.organization_id for s in protocol.signatories}
-        context["organization_options"] = [
-            (o.id, f"{o.name} ({organization_kind_label(o.kind)})")
-            for o in session.scalars(select(Organization).order_by(Organization.name)) if o.id not in signed]
-        context["milestone_options"] = [(m.key, m.label_it if page_language() == "it" else m.label_en)
-                                        for m in timeline.milestones(protocol) if m.key != "end"]
-        participating = protocols.participating_tenants(session, protocol)
-        context["tenant_options"] = [(t.slug, t.name) for t, _signatory in participating]
-    return render_template("protocol/timeline.html", **context), _status(error) if error is not None else 200
-
-
-def _back_to_timeline(protocol_id: int, anchor: str):
-    return redirect(url_for(".timeline_page", protocol_id=protocol_id, _anchor=anchor), 303)
-
-
-@bp.post("/protocols/<int:protocol_id>/signatories")
-def add_signatory_page(protocol_id: int):
-    page_secretariat()
-    session = get_session()
-    protocols.get_protocol(session, protocol_id)
-    try:
-        data = schemas.ProtocolSignatorySchema().load(_given(organization_id=_text("organization_id")))
-        signatory = protocols.add_signatory(session, protocol_id, data["organization_id"],
-                                            actor=audit.current_actor())
-    except (DomainError, ma.ValidationError) as error:
-        session.rollback()
-        return _render_timeline(protocol_id, date.today(), failed="signatory", error=error)
-    flash(_("%(name)s was added as an original signatory.", name=signatory.organization.name), "success")
-    return _back_to_timeline(protocol_id, "signatories")
-
-
-@bp.post("/protocols/<int:protocol_id>/waivers")
-def grant_waiver_page(protocol_id: int):
-    page_secretariat()
-    session = get_session()
-    protocols.get_protocol(session, protocol_id)
-    try:
-        data = schemas.WaiverSchema().load(_given(milestone_key=_text("milestone_key"), tenant=_text("tenant"),
-                                                  reason=_text("reason")))
-        protocols.grant_waiver(session, protocol_id, milestone_key=data["milestone_key"], reason=data["reason"],
-                               tenant_id=_tenant_id(session, data.get("tenant")), actor=audit.current_actor())
-    except (DomainError, ma.ValidationError) as error:
-        session.rollback()
-        return _render_timeline(protocol_id, date.today(), failed="waiver", error=error)
-    flash(_("The milestone %(key)s was waived.", key=data["milestone_key"]), "success")
-    return _back_to_timeline(protocol_id, "waivers")
-
-
-@bp.post("/protocols/<int:protocol_id>/recipients")
-def add_recipient_page(protocol_id: int):
-    page_secretariat()
-    session = get_session()
-    protocols.get_protocol(session, protocol_id)
-    try:
-        data = schemas.NoticeRecipientSchema().load(_given(email=_text("email"), tenant=_text("tenant")))
-        added = notices.add_recipient(session, protocol_id, email=data["email"],
-                                      tenant_id=_tenant_id(session, data.get("tenant")), actor=audit.current_actor())
-    except (DomainError, ma.ValidationError) as error:
-        session.rollback()
-        return _render_timeline(protocol_id, date.today(), failed="recipient", error=error)
-    flash(_("%(email)s will receive the notices.", email=added.email), "success")
-    return _back_to_timeline(protocol_id, "recipients")
 
 
 # --- adhesions -----------------------------------------------------------------------------------
@@ -274,19 +96,11 @@ def new_adhesion_page(protocol_id: int):
     if request.method == "GET":
         return _render_new_adhesion(protocol)
     payload = _adhesion_payload()
-    try:
+    refused = lambda error: _render_new_adhesion(  # noqa: E731 (read after the rollback)
+        protocols.get_protocol(session, protocol_id), error=error, payload=payload)
+    with on_refusal(refused, DomainError, ma.ValidationError):
         data = schemas.AdhesionSchema().load(payload)
-        created = adhesions.request_adhesion(
-            session, protocol_id, organization_id=data.get("organization_id"),
-            organization=data.get("new_organization"), lead_company_id=data.get("lead_company_id"),
-            lead_company=data.get("new_lead_company"), tenant_slug=data.get("tenant_slug"),
-            representative_name=data["representative_name"], representative_role=data["representative_role"],
-            representative_email=data.get("representative_email"),
-            accepts_objectives=data["accepts_objectives"], accepts_conditions=data["accepts_conditions"],
-            requested_on=data.get("requested_on") or date.today(), actor=audit.current_actor())
-    except (DomainError, ma.ValidationError) as error:
-        session.rollback()
-        return _render_new_adhesion(protocols.get_protocol(session, protocol_id), error=error, payload=payload)
+        created = adhesions.request_from(session, protocol_id, data, today=date.today(), actor=audit.current_actor())
     flash(_("The adhesion request of %(name)s was recorded: the original signatories now decide.",
             name=created.organization.name), "success")
     return redirect(url_for(".adhesion_page", protocol_id=protocol_id, request_id=created.id), 303)
@@ -294,19 +108,19 @@ def new_adhesion_page(protocol_id: int):
 
 def _adhesion_payload() -> dict:
     """The API's request body from the form: an organization chosen or described, its lead company."""
-    payload = _given(representative_name=_text("representative_name"),
-                     representative_role=_text("representative_role"),
-                     representative_email=_text("representative_email"), tenant_slug=_text("tenant_slug"),
-                     requested_on=_text("requested_on"))
+    payload = given(representative_name=posted("representative_name"),
+                     representative_role=posted("representative_role"),
+                     representative_email=posted("representative_email"), tenant_slug=posted("tenant_slug"),
+                     requested_on=posted("requested_on"))
     payload["accepts_objectives"] = request.form.get("accepts_objectives") == "yes"
     payload["accepts_conditions"] = request.form.get("accepts_conditions") == "yes"
-    if _text("organization_id"):
-        payload["organization_id"] = _text("organization_id")
-    elif new := _given(**{name: _text(f"org_{name}") for name in ORGANIZATION_FIELDS}):
+    if posted("organization_id"):
+        payload["organization_id"] = posted("organization_id")
+    elif new := given(**{name: posted(f"org_{name}") for name in ORGANIZATION_FIELDS}):
         payload["new_organization"] = new
-    if _text("lead_company_id"):
-        payload["lead_company_id"] = _text("lead_company_id")
-    elif new := _given(**{name: _text(f"lead_{name}") for name in COMPANY_FIELDS}):
+    if posted("lead_company_id"):
+        payload["lead_company_id"] = posted("lead_company_id")
+    elif new := given(**{name: posted(f"lead_{name}") for name in COMPANY_FIELDS}):
         payload["new_lead_company"] = new
     return payload
 
@@ -328,7 +142,7 @@ def _adhesion_errors(error: DomainError | ma.ValidationError, payload: dict) -> 
         for name in ORGANIZATION_FIELDS:
             rename.setdefault(name, "org_istat_code" if name == "istat_code" else
                               (f"lead_{name}" if lead_owns and name in COMPANY_FIELDS else f"org_{name}"))
-    return _errors(error, rename)
+    return field_errors(error, rename)
 
 
 def _render_new_adhesion(protocol, *, error: DomainError | ma.ValidationError | None = None,
@@ -346,18 +160,18 @@ def _render_new_adhesion(protocol, *, error: DomainError | ma.ValidationError | 
     return render_template(
         "protocol/adhesion_new.html", protocol=protocol, values=values,
         errors=_adhesion_errors(error, payload or {}) if error is not None else {},
-        detail=_detail(error) if error is not None else None,
+        detail=refusal_detail(error) if error is not None else None,
         organization_options=[(o.id, f"{o.name} ({organization_kind_label(o.kind)})") for o in candidates
                               if o.id not in signed],
         company_options=[(c.id, c.name) for c in companies],
         kind_options=[(kind.value, organization_kind_label(kind)) for kind in adhesions.MAY_ADHERE],
-    ), _status(error) if error is not None else 200
+    ), refusal_status(error) if error is not None else 200
 
 
 @bp.get("/protocols/<int:protocol_id>/adhesions/<int:request_id>")
 def adhesion_page(protocol_id: int, request_id: int):
     """One request: its data, each signatory's decision, its steps and the job an admission started."""
-    _regional_reader()  # every signed-in user reads the adhesions, as in the API
+    regional_reader()  # every signed-in user reads the adhesions, as in the API
     return _render_adhesion(protocol_id, request_id)
 
 
@@ -380,51 +194,56 @@ def _render_adhesion(protocol_id: int, request_id: int, *, failed: str | None = 
         "protocol/adhesion.html", protocol=protocol, item=item, waiting=waiting,
         decider_options=[(s.organization_id, s.organization.name) for s in deciders] if pending else [],
         can_withdraw=pending and user.is_secretariat, steps=adhesions.history(session, item),
-        job=_visible_job(started.id) if started else None, tenant=tenant,
-        failed=failed, errors=_errors(error) if error is not None else {},
-        detail=_detail(error) if error is not None else None, values=request.form if error is not None else {},
+        job=followable_job(started.id) if started else None, tenant=tenant,
+        failed=failed, errors=field_errors(error) if error is not None else {},
+        detail=refusal_detail(error) if error is not None else None, values=request.form if error is not None else {},
         defaults={"decided_on": date.today().isoformat()},
-    ), _status(error) if error is not None else 200
+    ), refusal_status(error) if error is not None else 200
 
 
 @bp.post("/protocols/<int:protocol_id>/adhesions/<int:request_id>/decisions")
 def decide_adhesion_page(protocol_id: int, request_id: int):
     """An original signatory accepts or refuses: the secretariat for any, an officer for its municipality."""
     user = page_user()
-    if not (user.is_secretariat or _own_municipalities(user)):
-        raise Forbidden(_("Only the secretariat or the signatory's own officers record its decision."))
+    _check_decider(user)
     tenancy.set_regional(True)  # an admission writes regional rows and opens a tenant, as in the API
     session = get_session()
     adhesions.get_request(session, protocol_id, request_id)
-    try:
-        data = schemas.AdhesionDecisionSchema().load(_given(
-            organization_id=_text("organization_id"), decision=_text("decision"), reason=_text("reason"),
-            decided_on=_text("decided_on")))
-    except ma.ValidationError as error:
-        return _render_adhesion(protocol_id, request_id, failed="decision", error=error)
-    if not user.is_secretariat and data["organization_id"] not in _own_municipalities(user):
-        raise Forbidden(_("Only the secretariat or the signatory's own officers record its decision."))
-    try:
+    refused = lambda error: _render_adhesion(protocol_id, request_id, failed="decision", error=error)  # noqa: E731
+    with on_refusal(refused, ma.ValidationError):
+        data = schemas.AdhesionDecisionSchema().load(given(
+            organization_id=posted("organization_id"), decision=posted("decision"), reason=posted("reason"),
+            decided_on=posted("decided_on")))
+    _check_decider(user, data["organization_id"])
+    with on_refusal(refused):
         item, job = adhesions.decide(session, protocol_id, request_id, organization_id=data["organization_id"],
                                      decision=data["decision"], reason=data.get("reason"),
                                      decided_on=data.get("decided_on") or date.today(),
                                      actor=audit.current_actor())
-    except DomainError as error:
-        session.rollback()
-        return _render_adhesion(protocol_id, request_id, failed="decision", error=error)
+    flash(_decision_message(session, protocol_id, item, job), "success")
+    return redirect(url_for(".adhesion_page", protocol_id=protocol_id, request_id=request_id), 303)
+
+
+def _check_decider(user: auth.User, organization_id: int | None = None) -> None:
+    """The secretariat records any signatory's decision, a municipality's officer its own (the API's rule)."""
+    own = _own_municipalities(user)
+    if not (user.is_secretariat or (organization_id in own if organization_id is not None else own)):
+        raise Forbidden(_("Only the secretariat or the signatory's own officers record its decision."))
+
+
+def _decision_message(session, protocol_id: int, item, job) -> str:
+    """What the decision did: admitted (and the tenant opened), refused, or how many still decide."""
     if item.status == AdhesionStatus.ADMITTED:
         message = _("Decision recorded: the acceptance rule is met and %(name)s is admitted.",
                     name=item.organization.name)
         if job is not None:
             message += " " + _("Its tenant %(slug)s is open; its identity group is being created.",
                                slug=item.tenant_slug)
-    elif item.status == AdhesionStatus.REFUSED:
-        message = _("Decision recorded: the request is refused.")
-    else:
-        message = _("Decision recorded: %(n)s signatories still have to decide.",
-                    n=len(adhesions.pending_voters(protocols.get_protocol(session, protocol_id), item)))
-    flash(message, "success")
-    return redirect(url_for(".adhesion_page", protocol_id=protocol_id, request_id=request_id), 303)
+        return message
+    if item.status == AdhesionStatus.REFUSED:
+        return _("Decision recorded: the request is refused.")
+    return _("Decision recorded: %(n)s signatories still have to decide.",
+             n=len(adhesions.pending_voters(protocols.get_protocol(session, protocol_id), item)))
 
 
 @bp.post("/protocols/<int:protocol_id>/adhesions/<int:request_id>/withdraw")
@@ -434,7 +253,7 @@ def withdraw_adhesion_page(protocol_id: int, request_id: int):
     session = get_session()
     adhesions.get_request(session, protocol_id, request_id)
     try:
-        data = schemas.WithdrawalSchema().load(_given(reason=_text("reason")))
+        data = schemas.WithdrawalSchema().load(given(reason=posted("reason")))
         adhesions.withdraw(session, protocol_id, request_id, reason=data["reason"], day=date.today(),
                            actor=audit.current_actor())
     except (DomainError, ma.ValidationError) as error:
@@ -444,77 +263,13 @@ def withdraw_adhesion_page(protocol_id: int, request_id: int):
     return redirect(url_for(".adhesion_page", protocol_id=protocol_id, request_id=request_id), 303)
 
 
-# --- monitoring reports --------------------------------------------------------------------------
+# --- the home page -------------------------------------------------------------------------------
 
-@bp.get("/protocols/<int:protocol_id>/reports")
-def reports_page(protocol_id: int):
-    _auditor()
-    return _render_reports(protocol_id)
-
-
-def _render_reports(protocol_id: int, *, error: ma.ValidationError | None = None):
-    session = get_session()
-    protocol = protocols.get_protocol(session, protocol_id)
-    rows = session.scalars(monitoring.reports_query(protocol_id)).all()
-    job = _visible_job(request.args.get("job"))
-    if error is None:
-        return render_template("protocol/reports.html", protocol=protocol, reports=rows, slugs=_slugs(session),
-                               job=job, errors={}, detail=None, values={})
-    return render_template("protocol/reports.html", protocol=protocol, reports=rows, slugs=_slugs(session),
-                           job=job, errors=_errors(error), detail=_detail(error), values=request.form), 400
-
-
-@bp.post("/protocols/<int:protocol_id>/monitoring-reports")
-def issue_reports_page(protocol_id: int):
-    """Issue now, by a job, the reports that are due and not issued yet (secretariat), as the API does."""
-    page_secretariat()
-    session = get_session()
-    protocols.get_protocol(session, protocol_id)
-    try:
-        data = schemas.IssueReportsSchema().load(_given(today=_text("today")))
-    except ma.ValidationError as error:
-        return _render_reports(protocol_id, error=error)
-    today = data.get("today") or date.today()
-    job = jobs.enqueue(session, "reports", "protocol.jobs.issue_monitoring_reports", protocol_id=protocol_id,
-                       today=today.isoformat(), description=f"Monitoring reports of protocol {protocol_id}")
-    flash(_("The reports due by %(day)s are being issued.", day=today.isoformat()), "success")
-    return redirect(url_for(".reports_page", protocol_id=protocol_id, job=job.id), 303)
-
-
-@bp.get("/monitoring-reports/<int:report_id>")
-def report_page(report_id: int):
-    _auditor()
-    report = monitoring.get_report(get_session(), report_id)
-    return render_template("protocol/report.html", report=report, verified=monitoring.verify(report),
-                           content=json.dumps(report.content, indent=2, ensure_ascii=False, sort_keys=True))
-
-
-# --- audit log -----------------------------------------------------------------------------------
-
-@bp.get("/audit")
-def audit_page():
-    _auditor()
-    session = get_session()
-    filters = {name: (request.args.get(name) or "").strip() or None for name in AUDIT_FILTERS}
-    filters["since"], filters["until"] = _day(filters["since"]), _day(filters["until"])
-    page = max(1, request.args.get("page", 1, type=int))
-    try:
-        statement = auditlog.events_query(session, **filters)
-    except Unprocessable as exc:
-        return render_template("protocol/audit.html", events=[], total=0, page=1, pages=1, filters=filters,
-                               error=exc.detail, slugs={}, query={}), 422
-    events, total = paginate_query(session, statement, page, 50)
-    slugs = _slugs(session)
-    query = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("protocol/audit.html", events=events, total=total, page=page,
-                           pages=max(1, -(-total // 50)), filters=filters, error=None, slugs=slugs, query=query)
-
-
-@bp.get("/audit/verify")
-def verify_page():
-    _auditor()
-    return render_template("protocol/verify.html", result=audit.verify(get_session()))
-
-
-def _slugs(session) -> dict[int, str]:
-    return dict(session.execute(select(Tenant.id, Tenant.slug)).all())
+def census_deadline(user: auth.User, tenant_slug: str | None) -> dict | None:
+    """The census deadline of the latest protocol (signature plus its census months), when there is one."""
+    protocol = get_session().scalar(protocols.protocols_query().limit(1))
+    if protocol is None:
+        return None
+    due = protocol.census_due_on()
+    return {"template": "protocol/_home_deadline.html", "protocol": protocol, "due": due,
+            "days": (due - date.today()).days, "ends": protocol.ends_on}

@@ -2,6 +2,9 @@
 
 
 def init_app(app, api):
+    from flask_babel import lazy_gettext as _l
+    from smartregion.web import menu_entry
+
     from publication import api as publication_api
     from publication import ogcapi, open, views
 
@@ -9,3 +12,6 @@ def init_app(app, api):
     app.register_blueprint(open.bp)
     app.register_blueprint(ogcapi.bp)
     app.register_blueprint(views.bp)
+    for role, order in (("secretariat", 80), ("auditor", 70)):
+        menu_entry(app, role, "publication_pages.open_datasets", _l("Open data"),
+                   _l("What is published in the catalogue and the OGC API, and who harvests it."), order=order)

@@ -26,7 +26,7 @@ DATASET_LABELS = {
 
 def dataset_label(key: str) -> str:
     if key.startswith("cadastre:"):
-        from census.inventories.kinds import KINDS
+        from census.services import KINDS
 
         kind = KINDS.get(key.split(":", 1)[1])
         name = (kind.label_it if page_language() == "it" else kind.label_en) if kind else key.split(":", 1)[1]

@@ -11,9 +11,8 @@ def provision_group(ctx: JobContext, *, slug: str) -> dict:
     """Create the tenant's identity-provider group ``/tenants/<slug>`` (idempotent)."""
     ctx.progress(10, "connecting to the identity provider")
     outcome = identity.ensure_tenant_group(ctx.app, slug)
+    from smartregion.registry import Tenant
     from sqlalchemy import select
-
-    from tenants.models import Tenant
 
     tenant = ctx.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is not None:

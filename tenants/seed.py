@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from smartregion import devauth
+from smartregion.registry import Organization, OrganizationKind, Tenant, TenantStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants import services
-from tenants.models import Organization, OrganizationKind, Tenant, TenantStatus
 
 SIGNED_ON = date(2017, 12, 27)
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
-from datetime import date
-
 import marshmallow as ma
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from smartregion import auth
 from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, Unprocessable
+from smartregion.registry import OrganizationKind, TenantStatus
 from smartregion.web import home_section, page_user
 from smartregion.web.pages import on_refusal
-from sqlalchemy import select
 
 from tenants import schemas, services
-from tenants.models import OrganizationKind, TenantStatus
 
 bp = Blueprint("tenant_pages", __name__, template_folder="templates")
 
@@ -246,8 +242,7 @@ def lead_company(slug: str):
 
 @bp.record_once
 def _register_home(state) -> None:
-    home_section(state.app, _protocol_deadline)
-    home_section(state.app, _tenants_overview)
+    home_section(state.app, _tenants_overview, order=20)
 
 
 def _tenants_overview(user: auth.User, tenant_slug: str | None) -> dict | None:
@@ -263,19 +258,3 @@ def _tenants_overview(user: auth.User, tenant_slug: str | None) -> dict | None:
     if current is None:
         return None
     return {"template": "tenants/_home_tenant.html", "tenant": current}
-
-
-def _protocol_deadline(user: auth.User, tenant_slug: str | None) -> dict | None:
-    """The census deadline of the latest protocol (signature plus its census months), when there is one."""
-    if "protocol" not in current_app.config["MODULES"]:
-        return None
-    models = importlib.import_module("protocol.models")
-    dates = importlib.import_module("protocol.dates")
-    latest = select(models.Protocol).order_by(models.Protocol.signed_on.desc()).limit(1)
-    protocol = get_session().scalar(latest)
-    if protocol is None:
-        return None
-    due = dates.add_months(protocol.signed_on, protocol.census_months)
-    days = (due - date.today()).days
-    return {"template": "tenants/_home_deadline.html", "protocol": protocol, "due": due, "days": days,
-            "ends": dates.add_months(protocol.signed_on, protocol.duration_months)}

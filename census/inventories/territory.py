@@ -129,9 +129,8 @@ def known_codes() -> frozenset[str]:
 
 def for_tenant(session, tenant_id: int) -> Territory | None:
     """The territory of the tenant's municipality, or None for a tenant without one (e.g. a union)."""
+    from smartregion.registry import Organization, Tenant
     from sqlalchemy import select
-
-    from tenants.models import Organization, Tenant
 
     code = session.scalar(select(Organization.istat_code).join(Tenant, Tenant.municipality_id == Organization.id)
                           .where(Tenant.id == tenant_id))

@@ -1,10 +1,21 @@
-"""The census's behaviour: plain functions taking a session, for the API, pages, jobs, CLI and tests."""
+"""The census's behaviour: plain functions taking a session, for the API, pages, jobs, CLI and tests.
 
+This is also the census's public face: other domains import only from here. Besides the services it
+shows the models' states they read (submissions and their states) and, for publication and
+interoperability, the inventories' readers (`features`, `cadastre`, `broadband_records`), their kinds
+and the cadastre's categories.
+"""
+
+from census.inventories import broadband_records, cadastre, features
+from census.inventories.cadastre import CATEGORY_LABELS
+from census.inventories.kinds import KINDS
+from census.inventories.pipeline import neutralise
+from census.inventories.services import conformance_rows
+from census.models import Submission, SubmissionStatus, TenantCampaignState
 from census.services.analysis import indicators, inventory_figures
 from census.services.campaigns import (
     STANDING_LOAD,
     TenantStanding,
-    add_months,
     campaign_for_protocol,
     campaigns_query,
     close_campaign,
@@ -50,8 +61,11 @@ from census.services.submissions import (
     submit_submission,
     update_submission,
 )
+from protocol.services import add_months  # the protocol's calendar arithmetic, as census shows it
 
 __all__ = [
+    "CATEGORY_LABELS", "KINDS", "Submission", "SubmissionStatus", "TenantCampaignState", "broadband_records",
+    "cadastre", "conformance_rows", "features", "neutralise",
     "FORMATS", "STANDING_LOAD", "ExportFile", "TenantStanding", "accept_submission", "add_months", "approve_schema",
     "build_report", "campaign_for_protocol", "campaigns_query", "check_etag", "close_campaign",
     "create_campaign", "create_schema", "create_submission", "current_campaign", "definition_of",

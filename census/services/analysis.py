@@ -7,13 +7,12 @@ kilometres per category and its assets per kind.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from smartregion.registry import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,6 @@ from census.models import Campaign, Submission, SubmissionStatus
 from census.services.campaigns import standings
 from census.surveys.codelists import ANCI_DOMAINS, SINFI_NETWORK_CATEGORIES
 from census.surveys.validation import as_decimal
-from tenants.models import Tenant
 
 BUDGET_BANDS = (
     ("under-100k", Decimal("100000")),
@@ -59,9 +57,8 @@ def _items(answers: dict, key: str) -> list[dict]:
 
 def inventory_figures(session: Session, tenant_ids: list[int]) -> dict[str, dict]:
     """The network cadastre's figures of these tenants, when the inventories sub-package is there."""
-    if importlib.util.find_spec("census.inventories.cadastre") is None:
-        return {}
-    cadastre = importlib.import_module("census.inventories.cadastre")
+    from census.inventories import cadastre
+
     km: dict[str, Decimal] = defaultdict(Decimal)
     assets: Counter[str] = Counter()
     for tenant_id in tenant_ids:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from smartregion import audit
 from smartregion.errors import Conflict, Unprocessable, found
+from smartregion.registry import Tenant, TenantStatus
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, lazyload, load_only
 
@@ -20,17 +20,9 @@ from census.models import (
     TenantCampaignState,
 )
 from census.surveys import SHIPPED_KEYS
-from protocol.models import Protocol
-from tenants.models import Tenant, TenantStatus
+from protocol.services import Protocol
 
 DONE = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day when it is shorter."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def campaign_snapshot(campaign: Campaign) -> dict:
@@ -76,7 +68,7 @@ def create_campaign(session: Session, protocol_id: int, *, title: str | None = N
         raise Conflict(f"Protocol {protocol_id} already has its census campaign.")
     campaign = Campaign(
         protocol_id=protocol.id, title=title or f"Censimento smart city - {protocol.title}"[:300],
-        opens_on=protocol.signed_on, due_on=add_months(protocol.signed_on, protocol.census_months),
+        opens_on=protocol.signed_on, due_on=protocol.census_due_on(),
         schema_keys=keys, status=CampaignStatus.OPEN, created_by=actor)
     session.add(campaign)
     session.flush()
@@ -108,13 +100,12 @@ def plan_due_on(session: Session, campaign: Campaign) -> date | None:
     if campaign.closed_on is None:
         return None
     protocol = session.get(Protocol, campaign.protocol_id)
-    return add_months(campaign.closed_on, protocol.plan_months)
+    return protocol.plan_due_on(campaign.closed_on)
 
 
 def tenant_due_on(campaign: Campaign, protocol: Protocol, tenant: Tenant) -> date:
     """Due months after signature, or after the tenant's adhesion when it joined later."""
-    start = max(campaign.opens_on, tenant.joined_on or campaign.opens_on)
-    return add_months(start, protocol.census_months)
+    return protocol.census_due_on(max(campaign.opens_on, tenant.joined_on or campaign.opens_on))
 
 
 @dataclass

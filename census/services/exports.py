@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from smartregion.errors import NotFound, Unprocessable
+from smartregion.registry import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,6 @@ from census.models import Submission, SurveySchema
 from census.services.schemas import definition_of
 from census.surveys.definition import Label
 from census.surveys.export import ExportRecord, flatten, to_csv, to_json, to_xlsx
-from tenants.models import Tenant
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

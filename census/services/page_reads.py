@@ -4,14 +4,14 @@ the protocols a campaign may open for, the approved versions and the schema keys
 from __future__ import annotations
 
 from smartregion import tenancy
+from smartregion.registry import Tenant
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from census.models import Campaign, Submission, SurveySchema
-from census.services.campaigns import add_months, campaigns_query, standings
+from census.services.campaigns import campaigns_query, standings
 from census.services.schemas import schemas_query
-from protocol.models import Protocol
-from tenants.models import Tenant
+from protocol.services import Protocol
 
 
 def latest_campaign(session: Session) -> Campaign | None:
@@ -55,7 +55,7 @@ def protocols_newest_first(session: Session) -> list[Protocol]:
 def openable_campaigns(protocols: list[Protocol], campaigns: list[Campaign]) -> list[dict]:
     """The protocols without a campaign yet, each with the due date its campaign would have."""
     taken = {c.protocol_id for c in campaigns}
-    return [{"protocol": p, "due_on": add_months(p.signed_on, p.census_months)} for p in protocols if p.id not in taken]
+    return [{"protocol": p, "due_on": p.census_due_on()} for p in protocols if p.id not in taken]
 
 
 def latest_schema(session: Session, key: str) -> SurveySchema | None:

@@ -1,1 +1,20 @@
-"""The behaviour of the funding module, for the API, the jobs, the seed and the tests."""
+"""The behaviour of the funding module, for the API, the jobs, the seed and the tests.
+
+This is also the module's public face: other domains import only the names below (monitoring reads
+which plan names which municipality and each tenant's projects; publication publishes the plans).
+"""
+
+from funding.models import OperationalPlan, PlanMunicipality, PlanStatus
+from funding.services.plans import plan_document, plans_query
+from funding.services.projects import projects_query
+
+
+def render_xlsx(document: dict, lang: str = "it") -> bytes:
+    """A plan document as an XLSX workbook (`funding.exports`)."""
+    from funding import exports  # it reads the plans' labels from this package
+
+    return exports.render_xlsx(document, lang)
+
+
+__all__ = ["OperationalPlan", "PlanMunicipality", "PlanStatus", "plan_document", "plans_query", "projects_query",
+           "render_xlsx"]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from smartregion import audit, jobs, tenancy
 from smartregion.errors import Unprocessable
+from smartregion.registry import Organization, Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from funding.importers import FileFormatError, opencoesione
 from funding.models import Project
-from tenants.models import Organization, Tenant
 
 IMPORT_JOB = "funding.jobs.import_cohesion"
 # Written by the import, not by OpenCoesione: left out when telling whether a project's data changed.

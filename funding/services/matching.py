@@ -6,6 +6,7 @@ from datetime import date
 
 from smartregion import tenancy
 from smartregion.errors import found, get_or_404
+from smartregion.registry import Tenant
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -21,7 +22,6 @@ from funding.reference import (
     ProjectStatus,
 )
 from funding.territory import tokens_for_municipality
-from tenants.models import Tenant
 
 CLOSED_STATUSES = (ProjectStatus.COMPLETED.value, ProjectStatus.DROPPED.value)
 
@@ -80,7 +80,7 @@ def project_profile(project: Project, municipality_code: str) -> ProjectProfile:
 
 def _municipality_codes(session: Session, tenant_ids) -> dict[int, str]:
     rows = session.execute(select(Tenant.id, Tenant.municipality_id).where(Tenant.id.in_(set(tenant_ids)))).all()
-    from tenants.models import Organization
+    from smartregion.registry import Organization
 
     codes = dict(
         session.execute(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from smartregion.registry import Organization, OrganizationKind, Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from funding.models import FundingLine, OperationalPlan, PlanMunicipality, Project
-from tenants.models import Organization, OrganizationKind, Tenant
 
 
 def line_use(session, document: dict) -> list[dict]:

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from smartregion import audit, tenancy
 from smartregion.db import sequential_on_citus
 from smartregion.errors import Conflict, Forbidden, Unprocessable, found, get_or_404
+from smartregion.registry import Organization, Tenant
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from funding.models import OperationalPlan, PlanMunicipality, PlanStatus, Project
 from funding.reference import Domain, FundingSourceKind, Programme, ProjectStatus
 from funding.services.projects import check_lead_company
-from tenants.models import Organization, Tenant
 
 UNCOVERED = "to_be_found"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from smartregion import audit
 from smartregion.errors import Conflict, Unprocessable, found
+from smartregion.registry import Organization, OrganizationKind, Tenant
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,6 @@ from funding.money import cents_to_decimal
 from funding.reference import BeneficiaryKind, FundingSourceKind, ProjectStatus
 from funding.services.matching import refresh_project_matches
 from funding.validation import check_funding_plan, clean_project
-from tenants.models import Organization, OrganizationKind, Tenant
 
 PROJECT_FIELDS = (
     "title",
@@ -289,8 +289,7 @@ def set_funding_plan(
 
 def projects_from_census(session: Session, tenant_id: int, submission_id: int, *, actor: str | None = None) -> dict:
     """Turn the entries of a census "projects" submission into project cards (again: skips those done)."""
-    from census.models import SubmissionStatus
-    from census.services.submissions import get_submission
+    from census.services import SubmissionStatus, get_submission
 
     submission = get_submission(session, tenant_id, submission_id)
     if submission.schema_key != "projects":

@@ -46,55 +46,6 @@ ROLE_LABELS = {
     "auditor": _l("Auditor"),
 }
 
-# The pages each role works with, by endpoint; a page whose module is not enabled is simply not linked.
-ROLE_PAGES = {
-    "secretariat": [
-        ("tenant_pages.tenants", _l("Tenants"), _l("Municipalities, their status and lead companies.")),
-        ("protocol_pages.protocols_page", _l("Protocol"), _l("Timeline, milestones and adhesions.")),
-        ("census_pages.overview", _l("Census"), _l("Campaigns, survey schemas and submissions.")),
-        ("census_pages.analysis", _l("Census analysis"), _l("The region's census as charts.")),
-        ("interoperability_pages.standards_page", _l("Data standards"),
-         _l("Regional sensor and data standards.")),
-        ("funding_pages.line_list", _l("Funding lines"), _l("European, national and regional funding.")),
-        ("funding_pages.plan_list", _l("Operational plan"),
-         _l("The plan of the projects to fund, its versions and approval.")),
-        ("publication_pages.open_datasets", _l("Open data"),
-         _l("What is published in the catalogue and the OGC API, and who harvests it.")),
-        ("operations_pages.jobs_page", _l("Background jobs"),
-         _l("Imports, reports and periodic work; retry what failed.")),
-        ("operations_pages.tenant_exports", _l("Tenant data packages"),
-         _l("Everything a municipality's tenant holds, as one archive.")),
-    ],
-    "municipality": [
-        ("census_pages.tenant_submissions", _l("Census forms"), _l("Your surveys, drafts and submissions.")),
-        ("funding_pages.project_list", _l("Projects"), _l("Your smart-city projects and their funding.")),
-        ("interoperability_pages.feeds", _l("Data feeds"), _l("The feeds registered and their conformance.")),
-        ("tenant_pages.tenants", _l("Tenant"), _l("Your municipality and its lead company.")),
-        ("operations_pages.jobs_page", _l("Background jobs"), _l("Your imports and reports, and how they went.")),
-    ],
-    "utility": [
-        ("inventory_pages.uploads", _l("Inventories"),
-         _l("Upload service inventories and follow the imports.")),
-        ("interoperability_pages.feeds", _l("Data feeds"),
-         _l("The feeds registered and their conformance.")),
-        ("tenant_pages.tenants", _l("Tenant"), _l("Your municipality and its lead company.")),
-        ("operations_pages.jobs_page", _l("Background jobs"), _l("Your imports and reports, and how they went.")),
-    ],
-    "auditor": [
-        ("protocol_pages.protocols_page", _l("Protocol timeline"), _l("Milestones and who is late.")),
-        ("protocol_pages.audit_page", _l("Audit log"), _l("What changed and who changed it.")),
-        ("protocol_pages.verify_page", _l("Chain verification"), _l("Check that the audit log is intact.")),
-        ("census_pages.analysis", _l("Census analysis"), _l("The region's census as charts.")),
-        ("funding_pages.line_list", _l("Funding lines"), _l("European, national and regional funding.")),
-        ("funding_pages.plan_list", _l("Operational plan"),
-         _l("The plan of the projects to fund, its versions and approval.")),
-        ("publication_pages.open_datasets", _l("Open data"),
-         _l("What is published in the catalogue and the OGC API, and who harvests it.")),
-        ("tenant_pages.tenants", _l("Tenants"), _l("Municipalities, their status and lead companies.")),
-        ("operations_pages.jobs_page", _l("Background jobs"), _l("Imports, reports and periodic work.")),
-    ],
-}
-
 # Titles of error pages (errors.py and werkzeug), listed so that the catalogue translates them.
 ERROR_TITLES = (
     _l("Bad request"), _l("Authentication required"), _l("Forbidden"), _l("Not found"), _l("Conflict"),
@@ -111,17 +62,40 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(operations.bp)
     app.extensions["smartregion.home_sections"] = []
+    app.extensions["smartregion.menu"] = {}
+    for role, text, order in (
+            ("secretariat", _l("Imports, reports and periodic work; retry what failed."), 90),
+            ("municipality", _l("Your imports and reports, and how they went."), 50),
+            ("utility", _l("Your imports and reports, and how they went."), 40),
+            ("auditor", _l("Imports, reports and periodic work."), 90)):
+        menu_entry(app, role, "operations_pages.jobs_page", _l("Background jobs"), text, order=order)
+    menu_entry(app, "secretariat", "operations_pages.tenant_exports", _l("Tenant data packages"),
+               _l("Everything a municipality's tenant holds, as one archive."), order=100)
     app.context_processor(_layout_context)
     app.add_template_filter(width_class)
     app.before_request(_csrf_protect)
 
 
-def home_section(app: Flask, provider) -> None:
+def home_section(app: Flask, provider, *, order: int = 100) -> None:
     """Add a block to the home page: ``provider(user, tenant_slug)`` returns its context or None.
 
     The context names the partial to include (``template``); the block receives it as ``section``.
+    Blocks show in ``order``, then in the order they were added.
     """
-    app.extensions["smartregion.home_sections"].append(provider)
+    sections = app.extensions["smartregion.home_sections"]
+    sections.append((order, provider))
+    sections.sort(key=lambda item: item[0])
+
+
+def menu_entry(app: Flask, role: str, endpoint: str, title, text, *, order: int) -> None:
+    """List a page among those a role works with (menu and home page), by its endpoint.
+
+    Each module lists its own pages from its ``init_app``; entries show in ``order``. A page that needs
+    a tenant (an endpoint with a ``slug``) is listed only when the user has one.
+    """
+    entries = app.extensions["smartregion.menu"].setdefault(role, [])
+    entries.append((order, endpoint, title, text))
+    entries.sort(key=lambda item: item[0])
 
 
 def width_class(percent) -> str:
@@ -142,7 +116,7 @@ def current_tenant_slug(user: auth.User | None) -> str | None:
 def role_pages(user: auth.User, tenant_slug: str | None) -> list[dict]:
     """The pages of the user's role that exist in this installation, with their URLs."""
     pages = []
-    for endpoint, title, text in ROLE_PAGES.get(user.role, []):
+    for _order, endpoint, title, text in current_app.extensions["smartregion.menu"].get(user.role, []):
         values = {}
         if "slug" in _endpoint_arguments(endpoint):
             if not tenant_slug:
@@ -202,7 +176,7 @@ def home():
     if user is None:
         return redirect(url_for("web.login"))
     tenant = current_tenant_slug(user)
-    sections = [section for provider in current_app.extensions["smartregion.home_sections"]
+    sections = [section for _order, provider in current_app.extensions["smartregion.home_sections"]
                 if (section := provider(user, tenant))]
     return render_template("home.html", sections=sections, pages=role_pages(user, tenant))
 

@@ -59,7 +59,7 @@ def _date(value: str | None) -> date | None:
 
 def _jobs_scope(session, user) -> tuple[dict, str | None, int | None]:
     """The tenants the console offers, the one chosen and its id; the scope set to match."""
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     if user.is_regional:
         tenancy.set_regional(True)
@@ -135,7 +135,7 @@ def cancel_job(job_id: str):
 @bp.get("/tenant-exports")
 def tenant_exports():
     """The secretariat's tenant data packages: prepare one, follow it, download it."""
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
     session = get_session()
@@ -146,7 +146,7 @@ def tenant_exports():
 
 @bp.post("/tenant-exports")
 def request_tenant_export():
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
     session = get_session()

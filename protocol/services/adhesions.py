@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from smartregion import audit, jobs
 from smartregion.audit import AuditEvent
 from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.registry import Organization, OrganizationKind, Tenant
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -24,18 +26,26 @@ from protocol.models import (
     AdhesionRequest,
     AdhesionStatus,
     Decision,
-    NoticeRecipient,
     Protocol,
     ProtocolSignatory,
     SignatoryRole,
 )
-from protocol.services.protocols import ends_on, get_protocol
+from protocol.services.protocols import get_protocol
 from tenants import services as tenant_services
-from tenants.models import Organization, OrganizationKind, Tenant
-from tenants.validators import municipality_name
+from tenants.services import municipality_name
 
 MAY_ADHERE = (OrganizationKind.MUNICIPALITY, OrganizationKind.UNION_OF_MUNICIPALITIES, OrganizationKind.UNIVERSITY,
               OrganizationKind.RESEARCH_CENTRE, OrganizationKind.PARTICIPATED_COMPANY)
+
+
+# What the domains above do when a municipality is admitted with its new tenant (monitoring: its
+# representative receives the deadline notices). Each registers its listener at start-up, by name.
+_ON_ADMISSION: dict[str, Callable[[Session, Protocol, AdhesionRequest], None]] = {}
+
+
+def on_admission(name: str, listener: Callable[[Session, Protocol, AdhesionRequest], None]) -> None:
+    """Call `listener(session, protocol, request)` when an admission opens a tenant, in its transaction."""
+    _ON_ADMISSION[name] = listener
 
 
 def request_snapshot(request: AdhesionRequest) -> dict:
@@ -103,8 +113,8 @@ def request_adhesion(session: Session, protocol_id: int, *, representative_name:
         errors["requested_on"] = [f"The protocol was signed on {protocol.signed_on}."]
     if errors:
         raise Unprocessable("The adhesion request is not valid.", errors=errors)
-    if requested_on >= ends_on(protocol):
-        raise Conflict(f"The protocol ended on {ends_on(protocol)}: it no longer accepts adhesions.")
+    if requested_on >= protocol.ends_on:
+        raise Conflict(f"The protocol ended on {protocol.ends_on}: it no longer accepts adhesions.")
     org = _organization(session, organization_id, organization, "organization")
     if org.kind not in MAY_ADHERE:
         raise Unprocessable(f"A {org.kind} cannot adhere to the protocol.",
@@ -141,6 +151,17 @@ def request_adhesion(session: Session, protocol_id: int, *, representative_name:
     audit.record(session, action="protocol.adhesion.request", entity_type="adhesion_request", entity_id=request.id,
                  after=request_snapshot(request), actor=actor)
     return request
+
+
+def request_from(session: Session, protocol_id: int, data: dict, *, today: date, actor: str) -> AdhesionRequest:
+    """Record a request from the fields of the API's adhesion schema (the API and the pages post them)."""
+    return request_adhesion(
+        session, protocol_id, organization_id=data.get("organization_id"), organization=data.get("new_organization"),
+        lead_company_id=data.get("lead_company_id"), lead_company=data.get("new_lead_company"),
+        tenant_slug=data.get("tenant_slug"), representative_name=data["representative_name"],
+        representative_role=data["representative_role"], representative_email=data.get("representative_email"),
+        accepts_objectives=data["accepts_objectives"], accepts_conditions=data["accepts_conditions"],
+        requested_on=data.get("requested_on") or today, actor=actor)
 
 
 def original_signatories(protocol: Protocol) -> list[ProtocolSignatory]:
@@ -223,9 +244,8 @@ def _admit(session: Session, protocol: Protocol, request: AdhesionRequest, day: 
                                                lead_company_id=request.lead_company_id, joined_on=day)
         tenant, job = tenant_services.accept_tenant(session, tenant.slug)
         request.tenant_id = tenant.id
-        if request.representative_email:
-            session.add(NoticeRecipient(protocol_id=protocol.id, tenant_id=tenant.id,
-                                        email=request.representative_email))
+        for listener in _ON_ADMISSION.values():
+            listener(session, protocol, request)
     _close(session, request, AdhesionStatus.ADMITTED, None, day, actor)
     return job
 

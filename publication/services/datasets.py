@@ -114,7 +114,7 @@ class Dataset:
 
 def tenant_dataset_keys() -> list[str]:
     """The dataset families the secretariat can open for a tenant: one per inventory kind, and the others."""
-    from census.inventories.kinds import KINDS
+    from census.services import KINDS
 
     return [*TENANT_FAMILIES, *(CADASTRE + slug for slug in KINDS)]
 
@@ -128,8 +128,7 @@ def census_standing(session: Session, tenant_id: int, gates: tuple[str, ...] = (
     """Whether the tenant's network census and its survey census stand accepted (only the gates asked for
     are looked up; the others read False)."""
     from census import services as census
-    from census.inventories import cadastre
-    from census.models import TenantCampaignState
+    from census.services import TenantCampaignState, cadastre
 
     standing = {"network": False, "survey": False}
     if "network" in gates:
@@ -148,7 +147,7 @@ def gate_of(key: str) -> str:
 
 
 def _tenants(session: Session) -> dict[int, dict]:
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
 
     profiles = {p.tenant_id: p.ipa_code for p in session.scalars(select(TenantPublication))}
     rows = session.scalars(select(Tenant).order_by(Tenant.slug)).all()
@@ -186,7 +185,7 @@ def published(session: Session) -> list[Dataset]:
 
 
 def _published(session: Session) -> list[Dataset]:
-    from census.inventories import features
+    from census.services import features
 
     now = datetime.now(UTC)
     datasets: list[Dataset] = []
@@ -230,9 +229,8 @@ def _dataset(path: str, family: Family, opened_at: datetime, modified: datetime,
 
 
 def _cadastre_datasets(tenant: dict, kind: str, summary: dict, opened_at: datetime) -> list[Dataset]:
-    from census.inventories.cadastre import CATEGORY_LABELS
-    from census.inventories.kinds import KINDS
-    from interoperability import assets
+    from census.services import CATEGORY_LABELS, KINDS
+    from interoperability.services import assets
 
     spec = KINDS.get(kind)
     ngsi = assets.asset_type(kind)
@@ -268,8 +266,7 @@ def _region_modified(session: Session, key: str) -> datetime | None:
 
 def approved_plan(session: Session):
     """The latest approved operational plan, or None."""
-    from funding.models import OperationalPlan, PlanStatus
-    from funding.services.plans import plans_query
+    from funding.services import OperationalPlan, PlanStatus, plans_query
 
     return session.scalar(plans_query().where(OperationalPlan.status == PlanStatus.APPROVED)
                           .order_by(None).order_by(OperationalPlan.approved_at.desc()).limit(1))

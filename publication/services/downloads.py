@@ -37,7 +37,7 @@ class Download:
 
 
 def _neutralise(value: Any) -> Any:
-    from census.inventories.pipeline import neutralise
+    from census.services import neutralise
 
     return neutralise(value) if isinstance(value, str) else value
 
@@ -101,15 +101,15 @@ def _accepted_survey_tenants(session: Session) -> list[int]:
 
 
 def _broadband_table(session: Session, istat_code: str | None) -> str:
-    from census.inventories import broadband_records
+    from census.services import broadband_records
 
     return broadband_records.export_csv(broadband_records.latest(session, istat_code))
 
 
 def _conformance_table(session: Session) -> Rows:
-    from interoperability import conformance
+    from interoperability.services import conformance
 
-    summary = conformance.conformance(session)
+    summary = conformance(session)
     header = ["feed", "standard", "received", "accepted", "refused", "share", "last_observed_at"]
     return header, [[f["name"], f["standard"], f["received"], f["accepted"], f["refused"], f["share"],
                      f["last_observed_at"].isoformat() if f["last_observed_at"] else None]
@@ -118,7 +118,7 @@ def _conformance_table(session: Session) -> Rows:
 
 def _standards_table(session: Session) -> Rows:
     from interoperability import services as interop
-    from interoperability.models import VersionStatus
+    from interoperability.services import VersionStatus
 
     header = ["code", "version", "entity_type", "title_it", "title_en", "status", "published_at", "sunset_on"]
     rows = []
@@ -134,7 +134,7 @@ def _standards_table(session: Session) -> Rows:
 
 
 def _plan(session: Session) -> tuple[dict, Rows]:
-    from funding.services.plans import plan_document
+    from funding.services import plan_document
 
     plan = approved_plan(session)
     if plan is None:
@@ -149,8 +149,8 @@ def _plan(session: Session) -> tuple[dict, Rows]:
 
 
 def _cadastre(session: Session, dataset: Dataset, fmt: str) -> Iterator[str]:
-    from census.inventories import cadastre, features
-    from interoperability import assets
+    from census.services import cadastre, features
+    from interoperability.services import assets
 
     tenant_id = dataset.tenant["id"]
     if fmt == "csv":
@@ -204,7 +204,7 @@ def _region_file(session: Session, dataset: Dataset, fmt: str) -> list:
     elif dataset.family == "plan":
         document, table = _plan(session)
         if fmt == "xlsx":
-            from funding.exports import render_xlsx
+            from funding.services import render_xlsx
 
             return [render_xlsx(document, "it")]
     else:

@@ -154,8 +154,9 @@ def parse_datetime(raw: str | None) -> tuple[date | None, date | None] | None:
 
 def collections(session: Session, viewer: Viewer) -> list[Collection]:
     """The collections this viewer may read, in tenant and kind order."""
-    from census.inventories import features
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
+
+    from census.services import features
 
     with tenancy.regional_scope():
         open_keys = open_tenant_keys(session)
@@ -177,8 +178,7 @@ def collections(session: Session, viewer: Viewer) -> list[Collection]:
 
 def _extent(session: Session, tenant_id: int, summary: dict) -> list[float]:
     """The extent of a kind: its points', or for a line kind the envelope of every vertex."""
-    from census.inventories import features
-    from census.inventories.kinds import KINDS
+    from census.services import KINDS, features
 
     spec = KINDS.get(summary["kind"])
     if spec is None or spec.geometry != "line":
@@ -190,9 +190,9 @@ def _extent(session: Session, tenant_id: int, summary: dict) -> list[float]:
 def resolve(session: Session, viewer: Viewer, collection_id: str) -> Collection:
     """A collection by id without its extent (what an items request needs), or 404 whether it does not
     exist or is not open to this viewer; costs a few indexed lookups, not a pass over the cadastre."""
-    from census.inventories import features
-    from census.inventories.kinds import KINDS
-    from tenants.models import Tenant
+    from smartregion.registry import Tenant
+
+    from census.services import KINDS, features
 
     kind = next((k for k in sorted(KINDS, key=len, reverse=True) if collection_id.endswith("-" + k)), None)
     slug = collection_id[: -len(kind) - 1] if kind else None
@@ -209,7 +209,7 @@ def resolve(session: Session, viewer: Viewer, collection_id: str) -> Collection:
 
 def collection(session: Session, viewer: Viewer, collection_id: str) -> Collection:
     """One collection with its extent, or 404 whether it does not exist or is not open to this viewer."""
-    from census.inventories import features
+    from census.services import features
 
     item = resolve(session, viewer, collection_id)
     with tenancy.tenant_context(item.tenant_id):
@@ -220,14 +220,14 @@ def collection(session: Session, viewer: Viewer, collection_id: str) -> Collecti
 
 
 def _is_line_kind(kind: str) -> bool:
-    from census.inventories.kinds import KINDS
+    from census.services import KINDS
 
     spec = KINDS.get(kind)
     return spec is None or spec.geometry != "point"
 
 
 def has_time(item: Collection) -> bool:
-    from census.inventories.kinds import KINDS
+    from census.services import KINDS
 
     spec = KINDS.get(item.kind)
     return bool(spec and spec.field("installed_on"))
@@ -236,7 +236,7 @@ def has_time(item: Collection) -> bool:
 def items(session: Session, item: Collection, *, bbox, when, limit: int, offset: int, crs: str,
           category: str | None = None) -> dict:
     """A page of features of a collection, with numberMatched and numberReturned."""
-    from census.inventories import features
+    from census.services import features
 
     if when is not None and not has_time(item):
         raise OgcError(f"collection {item.id!r} has no time: its assets carry no installation date",
@@ -253,7 +253,7 @@ def items(session: Session, item: Collection, *, bbox, when, limit: int, offset:
 
 
 def one_feature(session: Session, item: Collection, feature_id: str, crs: str) -> dict:
-    from census.inventories import features
+    from census.services import features
 
     with tenancy.tenant_context(item.tenant_id):
         row = features.one(session, item.tenant_id, item.kind, feature_id)

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "platform" / "translations" / "it" / "LC_MESSAGES"
 SOURCES = [ROOT / "platform" / "web", ROOT / "tenants", ROOT / "census", ROOT / "funding",
-           ROOT / "interoperability", ROOT / "protocol", ROOT / "publication"]
+           ROOT / "interoperability", ROOT / "protocol", ROOT / "monitoring", ROOT / "publication"]
 METHODS = [("**/node_modules/**", "ignore"), ("**.py", "python"), ("**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, has_app_context
+from smartregion.registry import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
-from protocol.dates import add_months
-from protocol.models import Protocol
-from tenants.models import Tenant
+from protocol.services import Protocol
 
 
 def enabled(module: str) -> bool:
@@ -49,7 +48,7 @@ def census_facts(session: Session, protocol: Protocol, tenants: list[Tenant], as
     if not enabled("census"):
         return CensusFacts(None, None, {}, {})
     from census import services as census
-    from census.models import Submission, SubmissionStatus
+    from census.services import Submission, SubmissionStatus
 
     campaign = census.campaign_for_protocol(session, protocol.id)
     if campaign is None:
@@ -89,11 +88,10 @@ def plan_progress(session: Session, tenants: list[Tenant], as_of: date) -> dict[
     """A tenant's part of the operational plan is done when an approved version names it."""
     if not enabled("funding"):
         return {}
-    from funding.models import OperationalPlan, PlanMunicipality, PlanStatus
-    from funding.services import plans
+    from funding.services import OperationalPlan, PlanMunicipality, PlanStatus, plans_query
 
     # The plans' documents (JSON snapshots) are not needed to know which plan was approved when.
-    by_plan = {plan.id: plan for plan in session.scalars(plans.plans_query().options(load_only(
+    by_plan = {plan.id: plan for plan in session.scalars(plans_query().options(load_only(
         OperationalPlan.id, OperationalPlan.series, OperationalPlan.version, OperationalPlan.status,
         OperationalPlan.approved_at)))}
     ids = [t.id for t in tenants]
@@ -118,9 +116,9 @@ def projects_summary(session: Session, tenant: Tenant, as_of: date) -> dict:
     """The tenant's project cards: how many, their cost, funding secured, milestones met and overdue."""
     if not enabled("funding"):
         return {}
-    from funding.services import projects as funding_projects
+    from funding.services import projects_query
 
-    items = session.scalars(funding_projects.projects_query(tenant.id)).unique().all()
+    items = session.scalars(projects_query(tenant.id)).unique().all()
     summary = {"projects": len(items), "by_status": {}, "total_cost_cents": 0, "funding_secured_cents": 0,
                "milestones": 0, "milestones_done": 0, "milestones_overdue": 0, "average_progress_pct": None,
                "overdue": []}
@@ -145,24 +143,9 @@ def conformance(session: Session) -> dict:
     """Conformance of the data feeds to the regional standards, per tenant (counters when issued)."""
     if not enabled("interoperability"):
         return {}
-    import importlib
+    from interoperability.services import conformance as read_conformance
 
-    reader = None
-    for name in ("interoperability.services", "interoperability.conformance"):
-        try:
-            reader = reader or getattr(importlib.import_module(name), "conformance", None)
-        except ImportError:
-            continue
-    if reader is None:
-        return {}
-    result = reader(session)
+    result = read_conformance(session)
     return {"tenants": {row["tenant"]: {"received": row["received"], "accepted": row["accepted"],
                                         "share": row["share"]} for row in result["tenants"]},
             "standards": result["standards"]}
-
-
-def plan_due_on(protocol: Protocol, census: CensusFacts, census_due: date) -> tuple[date, bool]:
-    """The plan's due date: plan months after the census closed; provisional while it is open."""
-    if census.closed_on is not None:
-        return add_months(census.closed_on, protocol.plan_months), False
-    return add_months(census_due, protocol.plan_months), True

@@ -20,9 +20,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from protocol.models import NoticeKind, NoticeRecipient, Protocol, ProtocolNotice
-from protocol.services import timeline
-from protocol.services.protocols import ends_on, get_protocol, protocols_query
+from monitoring.models import NoticeKind, NoticeRecipient, ProtocolNotice
+from monitoring.services import timeline
+from protocol.services import Protocol, get_protocol, protocols_query
 
 APPROACHING_DAYS = 30
 OPEN_STATES = (timeline.PENDING, timeline.ON_TIME, timeline.LATE)
@@ -60,7 +60,7 @@ def generate(session: Session, *, today: date, approaching_days: int = APPROACHI
     """Store the notices due on `today` for every running protocol; returns the new ones."""
     created = []
     for protocol in session.scalars(protocols_query()).all():
-        if today < protocol.signed_on or today > ends_on(protocol):
+        if today < protocol.signed_on or today > protocol.ends_on:
             continue
         line = timeline.compute(session, protocol.id, today=today)
         for milestone in line.milestones:
@@ -148,6 +148,13 @@ def add_recipient(session: Session, protocol_id: int, *, email: str, tenant_id: 
 
 
 # --- e-mail --------------------------------------------------------------------------------------
+
+def add_representative(session: Session, protocol: Protocol, request) -> None:
+    """An admitted municipality's representative receives its tenant's notices (no audit: the admission is)."""
+    if request.representative_email and request.tenant_id is not None:
+        session.add(NoticeRecipient(protocol_id=protocol.id, tenant_id=request.tenant_id,
+                                    email=request.representative_email))
+
 
 def smtp_client(url: str) -> smtplib.SMTP:
     """`smtp://user:password@host:25?starttls=1` or `smtps://host:465`."""

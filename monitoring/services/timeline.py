@@ -8,44 +8,29 @@ shows as ended and its final state no longer moves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from smartregion.cache import VersionedCache, data_version
+from smartregion.registry import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from protocol.dates import add_months
-from protocol.models import MonitoringReport, Protocol, ProtocolSignatory, SignatoryRole, Waiver
-from protocol.services import sources
-from protocol.services.protocols import census_due_on, ends_on, get_protocol, participating_tenants
-from tenants.models import Tenant
+from monitoring.models import MonitoringReport
+from monitoring.services import sources
+from protocol.services import (
+    Milestone,
+    Protocol,
+    ProtocolSignatory,
+    SignatoryRole,
+    Waiver,
+    get_protocol,
+    milestones,
+    participating_tenants,
+)
 
 PENDING, ON_TIME, LATE, DONE, WAIVED = "pending", "on-time", "late", "done", "waived"
 STATES = (PENDING, ON_TIME, LATE, DONE, WAIVED)
-LABELS = {
-    "census": ("Censimento delle infrastrutture e dei servizi smart", "Census of smart infrastructures and services"),
-    "operational-plan": ("Piano operativo", "Operational plan"),
-    "monitoring": ("Rapporto di monitoraggio", "Monitoring report"),
-    "end": ("Fine del protocollo", "End of the protocol"),
-}
-
-
-@dataclass
-class Milestone:
-    key: str
-    kind: str
-    due_on: date
-    provisional: bool = False
-    period_start: date | None = None
-
-    @property
-    def label_it(self) -> str:
-        return LABELS[self.kind][0] + (f" {self.key.rsplit('-', 1)[1]}" if self.kind == "monitoring" else "")
-
-    @property
-    def label_en(self) -> str:
-        return LABELS[self.kind][1] + (f" {self.key.rsplit('-', 1)[1]}" if self.kind == "monitoring" else "")
 
 
 @dataclass
@@ -65,33 +50,6 @@ class TenantState:
         return {"tenant_id": self.tenant_id, "slug": self.slug, "name": self.name, "due_on": self.due_on,
                 "state": self.state, "done_on": self.done_on, "days_late": self.days_late,
                 "waiver_reason": self.waiver_reason, "detail": self.detail}
-
-
-def monitoring_dates(protocol: Protocol) -> list[date]:
-    """Report dates at the configured cadence, strictly before the end (the end has its final report)."""
-    end, dates, step = ends_on(protocol), [], 1
-    while (due := add_months(protocol.signed_on, step * protocol.monitoring_every_months)) < end:
-        dates.append(due)
-        step += 1
-    return dates
-
-
-def milestones(protocol: Protocol, plan_due: date | None = None, plan_provisional: bool = True) -> list[Milestone]:
-    census_due = census_due_on(protocol)
-    if plan_due is None:
-        plan_due = add_months(census_due, protocol.plan_months)
-    items = [Milestone("census", "census", census_due, period_start=protocol.signed_on),
-             Milestone("operational-plan", "operational-plan", plan_due, provisional=plan_provisional)]
-    previous = protocol.signed_on
-    for number, due in enumerate(monitoring_dates(protocol), start=1):
-        items.append(Milestone(f"monitoring-{number}", "monitoring", due, period_start=previous))
-        previous = due
-    items.append(Milestone("end", "end", ends_on(protocol), period_start=previous))
-    return sorted(items, key=lambda m: (m.due_on, m.kind != "census"))
-
-
-def milestone_keys(protocol: Protocol) -> list[str]:
-    return [m.key for m in milestones(protocol)]
 
 
 def _state(due: date, as_of: date, progress: sources.Progress | None) -> tuple[str, date | None, int]:
@@ -120,8 +78,16 @@ class Timeline:
     regional: dict[str, dict]
     tenants: list[Tenant]
 
+    def seen_by(self, user) -> Timeline:
+        """The timeline as a user may read it: whole for the regional roles, a member's own tenants' rows."""
+        if user.is_regional:
+            return self
+        own = set(user.tenant_slugs)
+        return replace(self, states={key: [s for s in rows if s.slug in own] for key, rows in self.states.items()},
+                       tenants=[t for t in self.tenants if t.slug in own])
+
     def position(self) -> dict:
-        start, end = self.protocol.signed_on, ends_on(self.protocol)
+        start, end = self.protocol.signed_on, self.protocol.ends_on
         total = (end - start).days
         elapsed = min(max((self.today - start).days, 0), total)
         upcoming = next((m.key for m in self.milestones if m.due_on >= self.today), None)
@@ -131,7 +97,7 @@ class Timeline:
     def as_dict(self) -> dict:
         return {
             "protocol_id": self.protocol.id, "title": self.protocol.title, "signed_on": self.protocol.signed_on,
-            "ends_on": ends_on(self.protocol), "today": self.today, "as_of": self.as_of, "status": self.status,
+            "ends_on": self.protocol.ends_on, "today": self.today, "as_of": self.as_of, "status": self.status,
             "frozen": self.status == "ended", "position": self.position(),
             "milestones": [
                 {"key": m.key, "kind": m.kind, "label_it": m.label_it, "label_en": m.label_en, "due_on": m.due_on,
@@ -173,15 +139,14 @@ def compute_cached(session: Session, protocol_id: int, *, today: date) -> Timeli
 def compute(session: Session, protocol_id: int, *, today: date) -> Timeline:
     """Milestones and per-tenant states of a protocol as they stand on `today` (frozen after its end)."""
     protocol = get_protocol(session, protocol_id)
-    end = ends_on(protocol)
+    end = protocol.ends_on
     as_of = min(today, end)
     status = "not-started" if today < protocol.signed_on else ("ended" if today >= end else "running")
     joined = participating_tenants(session, protocol)
     joined = [(t, s) for t, s in joined if _joined_on(t, s) <= as_of]
     tenants = [t for t, _ in joined]
     census = sources.census_facts(session, protocol, tenants, as_of)
-    census_due = census_due_on(protocol)
-    plan_due, provisional = sources.plan_due_on(protocol, census, census_due)
+    plan_due, provisional = protocol.plan_due_on(census.closed_on), census.closed_on is None
     items = milestones(protocol, plan_due, provisional)
     plan = sources.plan_progress(session, tenants, as_of)
     reports = session.execute(select(MonitoringReport.milestone_key, MonitoringReport.tenant_id,
@@ -192,9 +157,8 @@ def compute(session: Session, protocol_id: int, *, today: date) -> Timeline:
     states: dict[str, list[TenantState]] = {m.key: [] for m in items}
     for tenant, signatory in joined:
         start = _joined_on(tenant, signatory)
-        tenant_census_due = census.due.get(tenant.id) or (
-            census_due if start <= protocol.signed_on else add_months(start, protocol.census_months))
-        tenant_plan_due = max(plan_due, add_months(tenant_census_due, protocol.plan_months))
+        tenant_census_due = census.due.get(tenant.id) or protocol.census_due_on(start)
+        tenant_plan_due = max(plan_due, protocol.plan_due_on(tenant_census_due))
         for m in items:
             progress: sources.Progress | None
             if m.kind == "census":

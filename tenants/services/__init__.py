@@ -1,4 +1,8 @@
-"""Organizations, tenants and memberships: the behaviour, for the API, the pages, the CLI and tests."""
+"""Organizations, tenants and memberships: the behaviour, for the API, the pages, the CLI and tests.
+
+This is also the module's public face: other domains import only from here (the functions below, and
+the slug format, the organization schema and the municipality names re-exported for them).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from tenants.models import (
     TenantMembership,
     TenantStatus,
 )
+from tenants.schemas import SLUG as SLUG
+from tenants.schemas import OrganizationSchema as OrganizationSchema
 from tenants.validators import istat_problem, municipality_name, vat_problem
 
 ORG_FIELDS = ("kind", "name", "istat_code", "vat_number", "fiscal_code", "website")

@@ -12,13 +12,13 @@ from datetime import date
 
 from smartregion import audit
 from smartregion.errors import NotFound
+from smartregion.registry import Tenant
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from protocol.models import MonitoringReport, Protocol
-from protocol.services import sources, timeline
-from protocol.services.protocols import protocols_query
-from tenants.models import Tenant
+from monitoring.models import MonitoringReport
+from monitoring.services import sources, timeline
+from protocol.services import Protocol, protocols_query
 
 REPORTED_KINDS = ("monitoring", "end")
 

@@ -10,10 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from smartregion.audit import AuditEvent
 from smartregion.errors import Unprocessable
+from smartregion.registry import Tenant
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
-
-from tenants.models import Tenant
 
 CSV_COLUMNS = ("id", "at", "actor", "tenant", "action", "entity_type", "entity_id", "before", "after", "hash")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
