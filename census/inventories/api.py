@@ -16,6 +16,7 @@ from smartregion.storage import put_upload, storage
 from smartregion.web.downloads import attachment, streamed
 
 from . import broadband_records, cadastre, services
+from .columns import crs_labels
 from .kinds import KINDS, get_kind
 from .pipeline import template_csv
 from .schemas import (
@@ -34,7 +35,6 @@ from .schemas import (
     UploadFormSchema,
     UploadSchema,
 )
-from .validation import crs_labels
 
 blp = Blueprint("inventories", __name__, url_prefix="/api/v1",
                 description="Utilities' inventories, network cadastre and ultra-broadband plan")

@@ -10,19 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from .columns import HeaderMap, choose_crs, map_headers
 from .kinds import Kind, alias_table, match_header
 from .mapping import Settings, suggest
 from .readers import Limits, Opened, open_upload
-from .validation import (
-    REASONS_IT,
-    CleanRow,
-    HeaderMap,
-    Rejection,
-    RowValidator,
-    choose_crs,
-    copy_escape,
-    map_headers,
-)
+from .validation import REASONS_IT, CleanRow, Rejection, RowValidator, copy_escape
 from .values import normalize_header
 
 SAMPLE_ROWS = 50

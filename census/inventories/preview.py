@@ -11,12 +11,12 @@ import os
 from sqlalchemy.orm import Session
 
 from . import profiles, territory
+from .columns import choose_crs, map_headers
 from .crs import SUPPORTED, CrsProblem, inside_italy, is_geographic, to_wgs84
 from .kinds import alias_table, match_header
 from .mapping import EASTING, LAT, LON, NORTHING, suggest
 from .pipeline import sample
 from .readers import FileProblem, open_upload
-from .validation import choose_crs, map_headers
 from .values import ValueProblem, cell_text, parse_float
 
 SAMPLE_ROWS = 20

@@ -17,8 +17,8 @@ from smartregion.web.downloads import streamed
 
 from . import cadastre, services
 from .api import WRITERS
+from .columns import crs_labels
 from .kinds import KINDS
-from .validation import crs_labels
 
 bp = Blueprint("inventory_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/inventories")
