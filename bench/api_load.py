@@ -96,7 +96,7 @@ class TokenIssuer:
     def token(self, username: str, roles: list[str], groups: list[str]) -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "sub": f"bench-{username}", "typ": "Bearer", "azp": "smartregion",
-                  "aud": "account", "iat": now, "nbf": now, "exp": now + 4 * 3600, "jti": secrets.token_hex(8),
+                  "aud": ["smartregion", "account"], "iat": now, "nbf": now, "exp": now + 4 * 3600, "jti": secrets.token_hex(8),
                   "preferred_username": username, "name": username, "realm_access": {"roles": roles},
                   "groups": groups, "scope": "openid profile email"}
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
@@ -239,7 +239,7 @@ def main() -> None:
         "Authorization": "Bearer " + issuer.token(f"comune-{slug}", ["municipality"], [f"/tenants/{slug}"])})
         for slug, name, submission in data["tenants"]]
     env = {"SMARTREGION_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "KEYCLOAK_URL": issuer.url,
-           "KEYCLOAK_REALM": REALM, "DATABASE_URL": url, "PUBLIC_URL": "http://127.0.0.1",
+           "KEYCLOAK_REALM": REALM, "DATABASE_URL": url, "PUBLIC_URL": "https://smartregion.bench.invalid",
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "LOG_LEVEL": "WARNING",
            "FLOOR_DATABASE_URL": make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)}
     json_headers = {"Content-Type": "application/json"}
