@@ -18,7 +18,7 @@ extension is installed.
 from __future__ import annotations
 
 import psycopg
-from psycopg import errors
+from psycopg import errors, generators
 from psycopg.pq import ExecStatus, TransactionStatus
 
 READ_TAGS = (b"SELECT", b"SET", b"SHOW", b"BEGIN", b"DECLARE", b"FETCH", b"MOVE", b"CLOSE")
@@ -170,12 +170,12 @@ class ScopedConnection(psycopg.Connection):
         if not self.commit_in_flight:
             return
         self.commit_in_flight = False
-        failure = None
-        while (result := self.pgconn.get_result()) is not None:
-            if result.status == ExecStatus.FATAL_ERROR and failure is None:
-                failure = errors.error_from_result(result, encoding=self.pgconn._encoding)
+        # Through the connection's wait, which releases the GIL while the socket is not readable: a
+        # blocking ``get_result()`` would hold it, and stop every other thread of the process meanwhile.
+        results = self.wait(generators.fetch_many(self.pgconn))
+        failure = next((result for result in results if result.status == ExecStatus.FATAL_ERROR), None)
         if failure is not None:
-            raise failure
+            raise errors.error_from_result(failure, encoding=self.pgconn._encoding)
 
     def close(self) -> None:
         self.commit_in_flight = False
