@@ -7,7 +7,7 @@ import json
 from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import request
+from flask import Response, current_app, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest.utils import prepare_response
@@ -33,6 +33,24 @@ class Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
 
+class PaginationParser(FlaskParser):
+    """flask-smorest's parser of ``page`` and ``page_size``, with one schema per class for the process.
+
+    webargs instantiates a schema given as a class on every request, and a schema's ``__init__`` deep-copies
+    its fields: a cost paid by every paginated read for nothing, since loading does not change the schema.
+    """
+
+    _schemas: dict[type, ma.Schema] = {}
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
+
+
 class Api(_Api):
     ERROR_SCHEMA = ProblemSchema
 
@@ -56,6 +74,7 @@ class Blueprint(_Blueprint):
     """A Blueprint that documents the errors every endpoint may answer."""
 
     ARGUMENTS_PARSER = Parser()
+    PAGINATION_ARGUMENTS_PARSER = PaginationParser()
 
     def _set_pagination_metadata(self, page_params, result, headers):
         headers = dict(headers or {})
@@ -104,19 +123,21 @@ def wants_count() -> bool:
     return request.args.get("count", "").lower() in {"1", "true", "yes"}
 
 
-def paginate(statement, pagination_parameters, *, session=None) -> list:
+def paginate(statement, pagination_parameters, *, session=None, rows_only: bool = False) -> list:
     """One page of a select, for every paginated endpoint of the API.
 
     It reads one row more than the page to know whether another page follows, and runs no count
     unless asked: the total is reported when the caller asks for it (``?count=true``) or when the
-    page itself tells it (a last page, the first included, that is not full).
+    page itself tells it (a last page, the first included, that is not full). ``rows_only`` returns
+    the rows of a Core select as they are, instead of the first column's objects.
     """
     from smartregion.db import get_session
     from sqlalchemy import func, select
 
     session = session or get_session()
     page, size = pagination_parameters.page, pagination_parameters.page_size
-    rows = session.scalars(statement.limit(size + 1).offset((page - 1) * size)).all()
+    window = statement.limit(size + 1).offset((page - 1) * size)
+    rows = session.execute(window).all() if rows_only else session.scalars(window).all()
     has_next = len(rows) > size
     rows = rows[:size]
     total = None
@@ -127,6 +148,12 @@ def paginate(statement, pagination_parameters, *, session=None) -> list:
     pagination_parameters.item_count = UNCOUNTED if total is None else total
     pagination_parameters.has_next = has_next
     return rows
+
+
+def dumped(data) -> Response:
+    """A 200 JSON answer of data already in its schema's shape (the endpoint's schema documents it):
+    returned as a response, it is not dumped a second time."""
+    return current_app.response_class(current_app.json.dumps(data) + "\n", mimetype="application/json")
 
 
 class _Uncounted(int):

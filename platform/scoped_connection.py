@@ -17,6 +17,8 @@ extension is installed.
 
 from __future__ import annotations
 
+from functools import partial
+
 import psycopg
 from psycopg import errors, generators
 from psycopg.pq import ExecStatus, TransactionStatus
@@ -80,9 +82,12 @@ class ScopedServerCursor(psycopg.ServerCursor):
 
 
 def _send(conn: ScopedConnection, commands: list[bytes]) -> None:
-    side = psycopg.Cursor(conn)
+    """Queue parameterless commands in the open pipeline, as psycopg queues its own BEGIN: sent with the
+    statement that follows, their results checked (an error raises) when the pipeline reads them."""
+    pipeline = conn._pipeline
     for command in commands:
-        side.execute(command, prepare=False)
+        pipeline.command_queue.append(partial(conn.pgconn.send_query_params, command, None))
+        pipeline.result_queue.append(None)
 
 
 class ScopedConnection(psycopg.Connection):

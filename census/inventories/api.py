@@ -5,10 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Response, current_app, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from smartregion import auth, idempotency, ratelimit
 from smartregion.api import Blueprint, paginate
+from smartregion.cache import json_response, tenant_data_version
 from smartregion.db import get_session
 from smartregion.errors import PayloadTooLarge
 from smartregion.storage import storage
@@ -36,6 +37,9 @@ from .validation import crs_labels
 
 blp = Blueprint("inventories", __name__, url_prefix="/api/v1",
                 description="Utilities' inventories, network cadastre and ultra-broadband plan")
+# Schemas of the cached reads, built once (a schema deep-copies its fields when built).
+_ASSET_LIST = AssetSchema(many=True)
+
 
 WRITERS = ("utility", "municipality", "secretariat")
 
@@ -217,8 +221,11 @@ class Assets(MethodView):
     @blp.documents_errors(404, 422)
     def get(self, query, slug, pagination_parameters):
         """The tenant's assets, a page at a time (Link headers; the total only with count=true)."""
-        tenant = auth.enter_tenant(slug)
-        return paginate(cadastre.assets_query(tenant.id, query["category"]), pagination_parameters)
+        tenant, session = auth.enter_tenant(slug), get_session()
+        return json_response(
+            ("assets", tenant.id, request.query_string), tenant_data_version(session, tenant.id),
+            lambda: paginate(cadastre.assets_query(tenant.id, query["category"]), pagination_parameters),
+            schema=_ASSET_LIST, pagination_parameters=pagination_parameters)
 
 
 @blp.route("/tenants/<slug>/cadastre.geojson")
