@@ -20,12 +20,23 @@ from sqlalchemy.orm import Session
 # on every cached request, and building an ORM statement for it would cost more than the query.
 _REGION_VERSION = "SELECT md5(coalesce(string_agg(last_hash, '' ORDER BY tenant_id), '')) FROM audit_heads"
 _TENANT_VERSION = "SELECT last_hash FROM audit_heads WHERE tenant_id = %(tenant_id)s"
+_TENANT_AND_REGION_VERSION = ("SELECT string_agg(last_hash, ',' ORDER BY tenant_id) FROM audit_heads "
+                              "WHERE tenant_id IN (0, %(tenant_id)s)")
 
 
 def data_version(session: Session) -> str:
     """A value that changes with every audited write in the region (read in the regional scope): the
     digest of every chain's last hash, which covers the time of its event, so it never comes back."""
     return session.connection().exec_driver_sql(_REGION_VERSION).scalar()
+
+
+def tenant_and_region_version(session: Session, tenant_id: int) -> str | None:
+    """A value that changes with every audited write of one tenant or of the region's own chain (the
+    regional tables: standards, broadband records...), read from any scope; hashes only, never data."""
+    from smartregion import tenancy
+
+    with tenancy.regional_scope():
+        return session.connection().exec_driver_sql(_TENANT_AND_REGION_VERSION, {"tenant_id": int(tenant_id)}).scalar()
 
 
 def tenant_data_version(session: Session, tenant_id: int) -> str | None:

@@ -10,7 +10,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from smartregion import auth, idempotency, ratelimit
 from smartregion.api import Blueprint, paginate
-from smartregion.cache import json_response, tenant_data_version
+from smartregion.cache import json_response, tenant_and_region_version, tenant_data_version
 from smartregion.db import get_session
 from smartregion.errors import PayloadTooLarge
 from smartregion.storage import put_upload, storage
@@ -41,6 +41,7 @@ blp = Blueprint("inventories", __name__, url_prefix="/api/v1",
                 description="Utilities' inventories, network cadastre and ultra-broadband plan")
 # Schemas of the cached reads, built once (a schema deep-copies its fields when built).
 _ASSET_LIST = AssetSchema(many=True)
+_CADASTRE = CadastreSchema()
 
 
 WRITERS = ("utility", "municipality", "secretariat")
@@ -183,8 +184,11 @@ class Cadastre(MethodView):
     @blp.documents_errors(404)
     def get(self, slug):
         """The tenant's network cadastre: km, assets and operators per category; broadband status."""
-        tenant = auth.enter_tenant(slug)
-        return cadastre.summary_cached(get_session(), tenant.id) | {"broadband": _municipality_records(tenant)}
+        tenant, session = auth.enter_tenant(slug), get_session()
+        return json_response(
+            ("cadastre", tenant.id), tenant_and_region_version(session, tenant.id),
+            lambda: cadastre.summary(session, tenant.id) | {"broadband": _municipality_records(tenant)},
+            schema=_CADASTRE)
 
 
 @blp.route("/tenants/<slug>/assets")
