@@ -138,16 +138,32 @@ def paginate(statement, pagination_parameters, *, session=None, rows_only: bool 
     page, size = pagination_parameters.page, pagination_parameters.page_size
     window = statement.limit(size + 1).offset((page - 1) * size)
     rows = session.execute(window).all() if rows_only else session.scalars(window).all()
+    return _paged(rows, pagination_parameters, lambda: session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())))
+
+
+def _paged(rows: list, pagination_parameters, count) -> list:
+    page, size = pagination_parameters.page, pagination_parameters.page_size
     has_next = len(rows) > size
     rows = rows[:size]
     total = None
     if wants_count():
-        total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        total = count()
     elif not has_next and (rows or page == 1):
         total = (page - 1) * size + len(rows)
     pagination_parameters.item_count = UNCOUNTED if total is None else total
     pagination_parameters.has_next = has_next
     return rows
+
+
+def paginate_compiled(compiled, params: dict | None, pagination_parameters, *, session=None) -> list:
+    """``paginate`` of a ``smartregion.db.CompiledSelect``: one page of rows (tuples in column order)."""
+    from smartregion.db import get_session
+
+    session = session or get_session()
+    page, size = pagination_parameters.page, pagination_parameters.page_size
+    rows = compiled.rows(session, params, limit=size + 1, offset=(page - 1) * size)
+    return _paged(rows, pagination_parameters, lambda: compiled.count(session, params))
 
 
 def dumped(data) -> Response:

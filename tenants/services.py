@@ -6,8 +6,9 @@ import functools
 from datetime import date
 
 from smartregion import audit, jobs
+from smartregion.db import CompiledSelect
 from smartregion.errors import Conflict, NotFound, Unprocessable, found, get_or_404
-from sqlalchemy import Select, select
+from sqlalchemy import ARRAY, Select, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from tenants.models import (
@@ -141,12 +142,17 @@ def _tenant_rows() -> Select:
         .order_by(tenants.c.name))
 
 
-def tenant_rows_query(*, slugs: tuple[str, ...] | None = None) -> Select:
-    """``tenants_query`` as flat rows: the tenant, its municipality (``m_``) and lead company (``l_``)."""
-    statement = _tenant_rows()
-    if slugs is not None:
-        statement = statement.where(Tenant.__table__.c.slug.in_(slugs))
-    return statement
+_EVERY_TENANT = CompiledSelect(_tenant_rows)
+_SOME_TENANTS = CompiledSelect(lambda: _tenant_rows().where(
+    Tenant.__table__.c.slug == any_(bindparam("slugs", type_=ARRAY(String)))))
+
+
+def tenant_list(*, slugs: tuple[str, ...] | None = None) -> tuple[CompiledSelect, dict]:
+    """The tenants list (all, or those of ``slugs``) as a compiled select and its parameters, for
+    ``paginate_compiled``; ``tenant_items`` turns its rows into what ``TenantSchema`` dumps."""
+    if slugs is None:
+        return _EVERY_TENANT, {}
+    return _SOME_TENANTS, {"slugs": list(slugs)}
 
 
 def _iso(value):
