@@ -96,7 +96,8 @@ class TokenIssuer:
     def token(self, username: str, roles: list[str], groups: list[str]) -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "sub": f"bench-{username}", "typ": "Bearer", "azp": "smartregion",
-                  "aud": ["smartregion", "account"], "iat": now, "nbf": now, "exp": now + 4 * 3600, "jti": secrets.token_hex(8),
+                  "aud": ["smartregion", "account"], "iat": now, "nbf": now, "exp": now + 4 * 3600,
+                  "jti": secrets.token_hex(8),
                   "preferred_username": username, "name": username, "realm_access": {"roles": roles},
                   "groups": groups, "scope": "openid profile email"}
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
