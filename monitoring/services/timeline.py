@@ -30,7 +30,7 @@ from tenants.models import Tenant
 
 PENDING, ON_TIME, LATE, DONE, WAIVED = "pending", "on-time", "late", "done", "waived"
 STATES = (PENDING, ON_TIME, LATE, DONE, WAIVED)
-@dataclass
+@dataclass(slots=True)
 class TenantState:
     tenant_id: int
     slug: str
@@ -187,7 +187,7 @@ def compute(session: Session, protocol_id: int, *, today: date) -> Timeline:
             else:
                 due, progress = m.due_on, end_progress
             state, done_on, days_late = _state(due, as_of, progress)
-            waiver = waiver_of(key, tenant_id) if kind != "end" else None
+            waiver = waiver_of(key, tenant_id) if waivers and kind != "end" else None
             reason = None
             if waiver is not None and state != DONE:
                 state, days_late, reason = WAIVED, 0, waiver.reason
