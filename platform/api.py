@@ -123,13 +123,12 @@ def wants_count() -> bool:
     return request.args.get("count", "").lower() in {"1", "true", "yes"}
 
 
-def paginate(statement, pagination_parameters, *, session=None, rows_only: bool = False) -> list:
+def paginate(statement, pagination_parameters, *, session=None) -> list:
     """One page of a select, for every paginated endpoint of the API.
 
     It reads one row more than the page to know whether another page follows, and runs no count
     unless asked: the total is reported when the caller asks for it (``?count=true``) or when the
-    page itself tells it (a last page, the first included, that is not full). ``rows_only`` returns
-    the rows of a Core select as they are, instead of the first column's objects.
+    page itself tells it (a last page, the first included, that is not full).
     """
     from smartregion.db import get_session
     from sqlalchemy import func, select
@@ -137,7 +136,7 @@ def paginate(statement, pagination_parameters, *, session=None, rows_only: bool 
     session = session or get_session()
     page, size = pagination_parameters.page, pagination_parameters.page_size
     window = statement.limit(size + 1).offset((page - 1) * size)
-    rows = session.execute(window).all() if rows_only else session.scalars(window).all()
+    rows = session.scalars(window).all()
     return _paged(rows, pagination_parameters, lambda: session.scalar(
         select(func.count()).select_from(statement.order_by(None).subquery())))
 
