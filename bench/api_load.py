@@ -14,7 +14,9 @@ Needs the data set of ``bench/scale_seed.py`` in DATABASE_URL's database, and ``
     the tenants list's rows) and the platform without its audit log (``bench/wsgi_without_audit.py``)
     for the same writes.
 Last line, one JSON object: {"endpoints": {name: {"rps", "p50_ms", "p95_ms"}}, "floor_rps",
-"ratio_to_floor", "p95_ms_worst", "audited_write_ratio"}.
+"ratio_to_floor", "p95_ms_worst", "audited_write_ratio", "cpu_ms_per_request"}; the last gives, per
+endpoint and for the floor and the writes without audit, the server processes' CPU time over the run
+divided by the requests served: what a request costs, whatever else loads the machine.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/smartregion_scale .venv/bin/python bench/api_load.py
 """
@@ -96,7 +98,8 @@ class TokenIssuer:
     def token(self, username: str, roles: list[str], groups: list[str]) -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "sub": f"bench-{username}", "typ": "Bearer", "azp": "smartregion",
-                  "aud": "account", "iat": now, "nbf": now, "exp": now + 4 * 3600, "jti": secrets.token_hex(8),
+                  "aud": ["smartregion", "account"], "iat": now, "nbf": now, "exp": now + 4 * 3600,
+                  "jti": secrets.token_hex(8),
                   "preferred_username": username, "name": username, "realm_access": {"roles": roles},
                   "groups": groups, "scope": "openid profile email"}
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
@@ -130,6 +133,21 @@ class Server:
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"the server did not answer:\n{Path(self.log.name).read_text()[-3000:]}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server: its master and worker processes (Linux ``/proc``)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry) == self.process.pid or int(fields[1]) == self.process.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
 
     def stop(self) -> None:
         self.process.terminate()
@@ -170,8 +188,10 @@ def _lua_table(requests_: list[dict]) -> str:
     return lua(requests_)
 
 
-def drive(base_url: str, requests_: list[dict], seconds: int, threads: int) -> dict:
-    """wrk at 50 connections over the given requests in turn; rps and latency percentiles."""
+def drive(server: Server, requests_: list[dict], seconds: int, threads: int) -> dict:
+    """wrk at 50 connections over the given requests in turn; rps, latency percentiles, and the server's
+    CPU time per request (its processes' CPU over the run divided by the requests it served)."""
+    base_url = server.url
     for item in requests_[:20]:  # warm every server thread's pool and key cache, and check the answers
         response = requests.request(item["method"], base_url + item["path"], headers=item["headers"],
                                     data=(item.get("body") or "").replace("{n}", "0") or None, timeout=60)
@@ -179,28 +199,33 @@ def drive(base_url: str, requests_: list[dict], seconds: int, threads: int) -> d
             raise RuntimeError(f"{item['method']} {item['path']}: {response.status_code} {response.text[:300]}")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % _lua_table(requests_))
+    cpu_before = server.cpu_seconds()
     output = subprocess.run(["wrk", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout",
                              "10s", "-s", script.name, base_url], capture_output=True, text=True, check=True).stdout
+    cpu = server.cpu_seconds() - cpu_before
     os.unlink(script.name)
     figures = json.loads(next(line[8:] for line in output.splitlines() if line.startswith("WRKJSON ")))
     if figures["errors"] or figures["non2xx"]:
         raise RuntimeError(f"errors under load: {figures}\n{output}")
     return {"rps": round(figures["requests"] / (figures["duration_us"] / 1e6), 1),
             "p50_ms": round(figures["p50_us"] / 1000, 1), "p95_ms": round(figures["p95_us"] / 1000, 1),
-            "requests": figures["requests"], "seconds": figures["duration_us"] / 1e6}
+            "requests": figures["requests"], "seconds": figures["duration_us"] / 1e6,
+            "cpu_s": cpu, "cpu_ms": round(cpu * 1000 / max(1, figures["requests"]), 2)}
 
 
-def alternate(first: tuple[str, list[dict]], second: tuple[str, list[dict]], seconds: int, rounds: int,
+def alternate(first: tuple[Server, list[dict]], second: tuple[Server, list[dict]], seconds: int, rounds: int,
               threads: int) -> tuple[dict, dict]:
     """Two servers driven in turn, round after round, so that both see the same load from the rest of
     the machine; rps over all rounds, p50 and p95 the median of the rounds'."""
     runs: tuple[list, list] = ([], [])
     for _ in range(rounds):
-        for index, (url, requests_) in enumerate((first, second)):
-            runs[index].append(drive(url, requests_, max(2, seconds // rounds), threads))
+        for index, (server, requests_) in enumerate((first, second)):
+            runs[index].append(drive(server, requests_, max(2, seconds // rounds), threads))
     return tuple({"rps": round(sum(r["requests"] for r in rs) / sum(r["seconds"] for r in rs), 1),
                   "p50_ms": sorted(r["p50_ms"] for r in rs)[len(rs) // 2],
-                  "p95_ms": sorted(r["p95_ms"] for r in rs)[len(rs) // 2]} for rs in runs)
+                  "p95_ms": sorted(r["p95_ms"] for r in rs)[len(rs) // 2],
+                  "cpu_ms": round(sum(r["cpu_s"] for r in rs) * 1000 / max(1, sum(r["requests"] for r in rs)), 2)}
+                 for rs in runs)
 
 
 def _public(figures: dict) -> dict:
@@ -239,7 +264,7 @@ def main() -> None:
         "Authorization": "Bearer " + issuer.token(f"comune-{slug}", ["municipality"], [f"/tenants/{slug}"])})
         for slug, name, submission in data["tenants"]]
     env = {"SMARTREGION_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "KEYCLOAK_URL": issuer.url,
-           "KEYCLOAK_REALM": REALM, "DATABASE_URL": url, "PUBLIC_URL": "http://127.0.0.1",
+           "KEYCLOAK_REALM": REALM, "DATABASE_URL": url, "PUBLIC_URL": "https://smartregion.bench.invalid",
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "LOG_LEVEL": "WARNING",
            "FLOOR_DATABASE_URL": make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)}
     json_headers = {"Content-Type": "application/json"}
@@ -266,19 +291,19 @@ def main() -> None:
             try:
                 floor.wait("/tenants")
                 endpoints["tenants"], floor_figures = alternate(
-                    (platform.url, plan.pop("tenants")), (floor.url, floor_request), args.seconds, args.rounds,
+                    (platform, plan.pop("tenants")), (floor, floor_request), args.seconds, args.rounds,
                     args.wrk_threads)
                 print("tenants", endpoints["tenants"], "floor", floor_figures, flush=True)
             finally:
                 floor.stop()
             for name, requests_ in plan.items():
-                endpoints[name] = _public(drive(platform.url, requests_, args.seconds, args.wrk_threads))
+                endpoints[name] = drive(platform, requests_, args.seconds, args.wrk_threads)
                 print(name, endpoints[name], flush=True)
             unaudited = Server("bench.wsgi_without_audit:app", env, args)
             try:
                 unaudited.wait("/healthz")
                 endpoints["audited_write"], plain_writes = alternate(
-                    (platform.url, writes), (unaudited.url, writes), args.seconds, args.rounds, args.wrk_threads)
+                    (platform, writes), (unaudited, writes), args.seconds, args.rounds, args.wrk_threads)
                 print("audited_write", endpoints["audited_write"], "without audit", plain_writes, flush=True)
             finally:
                 unaudited.stop()
@@ -286,12 +311,16 @@ def main() -> None:
             platform.stop()
     finally:
         issuer.close()
+    cpu = {name: figures["cpu_ms"] for name, figures in endpoints.items()}
+    cpu |= {"floor": floor_figures["cpu_ms"], "write_without_audit": plain_writes["cpu_ms"]}
+    endpoints = {name: _public(figures) for name, figures in endpoints.items()}
     result = {
         "endpoints": endpoints,
         "floor_rps": floor_figures["rps"],
         "ratio_to_floor": round(endpoints["tenants"]["rps"] / floor_figures["rps"], 3),
         "p95_ms_worst": max(figures["p95_ms"] for figures in endpoints.values()),
         "audited_write_ratio": round(endpoints["audited_write"]["rps"] / plain_writes["rps"], 3),
+        "cpu_ms_per_request": cpu,
     }
     print(json.dumps(result))
 

@@ -123,8 +123,11 @@ def _weights(tenants: list[int], rng: random.Random) -> list[float]:
 
 def bulk(url: str, campaign_id: int, assets: int, seed: int) -> dict:
     """Uploads, assets, submissions and projects, with COPY as the owner."""
+    from census.inventories.mapping import Settings
+
     rng = random.Random(seed)
     now = datetime.now(UTC)
+    import_key = Settings(None).key()  # an upload made without mapping, values or layer
     with psycopg.connect(_conninfo(url)) as conn:
         tenants = [row[0] for row in conn.execute("SELECT id FROM tenants ORDER BY id")]
         schemas = {key: (sid, version) for sid, key, version in conn.execute(
@@ -135,12 +138,12 @@ def bulk(url: str, campaign_id: int, assets: int, seed: int) -> dict:
 
         upload_rows = [(t, "public-lighting", f"illuminazione-{t}.csv", f"{t:064x}", 1_000 + share * 120, "csv",
                         4326, "form", "finished", share, share, 0, share, 0, 1, "[]", "system:scale-seed", now,
-                        now)
+                        now, import_key)
                        for t, share in zip(tenants, shares, strict=True)]
         _copy(conn, "inventory_uploads", ("tenant_id", "kind", "filename", "sha256", "size", "format", "epsg",
                                           "crs_source", "status", "rows_total", "rows_imported", "rows_rejected",
                                           "rows_inserted", "rows_updated", "batches_done", "warnings",
-                                          "uploaded_by", "finished_at", "created_at"), upload_rows)
+                                          "uploaded_by", "finished_at", "created_at", "import_key"), upload_rows)
         uploads = dict(conn.execute("SELECT tenant_id, id FROM inventory_uploads"))
 
         def asset_rows():

@@ -6,6 +6,7 @@ from flask import request, url_for
 from flask.views import MethodView
 from smartregion import auth, tenancy
 from smartregion.api import Blueprint, paginate
+from smartregion.cache import json_response, tenant_data_version
 from smartregion.db import get_session
 from smartregion.errors import NotFound, found
 from smartregion.registry import Tenant
@@ -42,6 +43,9 @@ from census.schemas import (
 
 blp = Blueprint("census", __name__, url_prefix="/api/v1",
                 description="Census: survey schemas, campaigns, submissions, analysis and report")
+# Schemas of the cached reads, built once (a schema deep-copies its fields when built).
+_SUBMISSION = SubmissionSchema()
+
 
 FILERS = ("municipality", "utility")
 
@@ -236,8 +240,10 @@ class SubmissionById(MethodView):
     @blp.documents_errors(404)
     def get(self, slug, submission_id):
         """A submission with its answers, per-field errors, completeness, comments and ETag."""
-        tenant = auth.enter_tenant(slug)
-        return _with_etag(services.get_submission(get_session(), tenant.id, submission_id))
+        tenant, session = auth.enter_tenant(slug), get_session()
+        return json_response(("submission", tenant.id, submission_id), tenant_data_version(session, tenant.id),
+                             lambda: services.get_submission(session, tenant.id, submission_id),
+                             schema=_SUBMISSION, headers_of=lambda sub: {"ETag": sub.etag})
 
     @blp.arguments(SubmissionUpdateSchema)
     @blp.response(200, SubmissionSchema, headers={"ETag": {"schema": {"type": "string"}}})

@@ -7,7 +7,7 @@ import json
 from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import request
+from flask import Response, current_app, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest.utils import prepare_response
@@ -33,6 +33,24 @@ class Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
 
+class PaginationParser(FlaskParser):
+    """flask-smorest's parser of ``page`` and ``page_size``, with one schema per class for the process.
+
+    webargs instantiates a schema given as a class on every request, and a schema's ``__init__`` deep-copies
+    its fields: a cost paid by every paginated read for nothing, since loading does not change the schema.
+    """
+
+    _schemas: dict[type, ma.Schema] = {}
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
+
+
 class Api(_Api):
     ERROR_SCHEMA = ProblemSchema
 
@@ -56,6 +74,7 @@ class Blueprint(_Blueprint):
     """A Blueprint that documents the errors every endpoint may answer."""
 
     ARGUMENTS_PARSER = Parser()
+    PAGINATION_ARGUMENTS_PARSER = PaginationParser()
 
     def _set_pagination_metadata(self, page_params, result, headers):
         headers = dict(headers or {})
@@ -127,15 +146,40 @@ def paginate(statement, pagination_parameters, *, session=None) -> list:
 
     session = session or get_session()
     page, size = pagination_parameters.page, pagination_parameters.page_size
-    rows, has_next = one_page(session, statement, page, size)
+    window = statement.limit(size + 1).offset((page - 1) * size)
+    rows = session.scalars(window).all()
+    return _paged(rows, pagination_parameters, lambda: session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())))
+
+
+def _paged(rows: list, pagination_parameters, count) -> list:
+    page, size = pagination_parameters.page, pagination_parameters.page_size
+    has_next = len(rows) > size
+    rows = rows[:size]
     total = None
     if wants_count():
-        total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        total = count()
     elif not has_next and (rows or page == 1):
         total = (page - 1) * size + len(rows)
     pagination_parameters.item_count = UNCOUNTED if total is None else total
     pagination_parameters.has_next = has_next
     return rows
+
+
+def paginate_compiled(compiled, params: dict | None, pagination_parameters, *, session=None) -> list:
+    """``paginate`` of a ``smartregion.db.CompiledSelect``: one page of rows (tuples in column order)."""
+    from smartregion.db import get_session
+
+    session = session or get_session()
+    page, size = pagination_parameters.page, pagination_parameters.page_size
+    rows = compiled.rows(session, params, limit=size + 1, offset=(page - 1) * size)
+    return _paged(rows, pagination_parameters, lambda: compiled.count(session, params))
+
+
+def dumped(data) -> Response:
+    """A 200 JSON answer of data already in its schema's shape (the endpoint's schema documents it):
+    returned as a response, it is not dumped a second time."""
+    return current_app.response_class(current_app.json.dumps(data) + "\n", mimetype="application/json")
 
 
 class _Uncounted(int):

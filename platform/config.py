@@ -32,8 +32,10 @@ class Config:
     DATABASE_URL: str | None = None
     APP_DATABASE_USER = "smartregion_app"
     APP_DATABASE_PASSWORD: str | None = None
-    # Connections per web or worker process; recycled after this many seconds (no pre-ping round trip).
-    DATABASE_POOL_SIZE = 5
+    # Connections kept per web or worker process; recycled after this many seconds (no pre-ping round trip).
+    # At least the server's threads per process: a connection beyond the pool is opened for one request and
+    # closed after it (a new PostgreSQL backend each time).
+    DATABASE_POOL_SIZE = 10
     DATABASE_POOL_OVERFLOW = 10
     DATABASE_POOL_RECYCLE_SECONDS = 1800
     REDIS_URL: str | None = None

@@ -116,6 +116,43 @@ class Database:
 db = Database()
 
 
+class CompiledSelect:
+    """A Core select compiled once into the driver's SQL, for the most frequent reads.
+
+    SQLAlchemy looks a statement up in its compiled cache on every execution and builds it anew when
+    it is made per call; for a list read many times a second that costs more than the query. Here the
+    SQL is made once, with ``LIMIT`` and ``OFFSET`` as parameters (``page_limit``, ``page_offset``)
+    besides the select's own named ones, and sent on the session's connection: in its transaction and
+    tenant scope like any other statement.
+    """
+
+    def __init__(self, build):
+        self._build = build
+        self._sql: tuple[str, str] | None = None
+
+    def sql(self, dialect) -> tuple[str, str]:
+        """The window's SQL and the count's."""
+        if self._sql is None:
+            from sqlalchemy import bindparam, select
+
+            statement = self._build()
+            window = statement.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+            count = select(func.count()).select_from(statement.order_by(None).subquery())
+            self._sql = (str(window.compile(dialect=dialect)), str(count.compile(dialect=dialect)))
+        return self._sql
+
+    def rows(self, session: Session, params: dict | None, *, limit: int, offset: int = 0) -> list:
+        connection = session.connection()
+        window, _ = self.sql(connection.dialect)
+        return connection.exec_driver_sql(window, {**(params or {}), "page_limit": limit,
+                                                   "page_offset": offset}).all()
+
+    def count(self, session: Session, params: dict | None) -> int:
+        connection = session.connection()
+        _, count = self.sql(connection.dialect)
+        return connection.exec_driver_sql(count, dict(params or {})).scalar()
+
+
 def get_session() -> Session:
     """The session of the current request or job."""
     return db.session()

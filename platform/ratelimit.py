@@ -66,6 +66,10 @@ def init_app(app: Flask) -> None:
     config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter = Limiter(key_func=_caller, app=app)
     app.extensions["smartregion.limiter"] = limiter
+    if not (config.get("RATELIMIT_DEFAULT") or config.get("RATELIMIT_APPLICATION")):
+        # Only the marked views are limited, and their wrappers check their own limits: the hook that
+        # looks for default limits before every request would find none, at a cost on every read.
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
     for endpoint, view in list(app.view_functions.items()):
         marked = _kind_of(view)
         if marked is None:

@@ -17,8 +17,10 @@ extension is installed.
 
 from __future__ import annotations
 
+from functools import partial
+
 import psycopg
-from psycopg import errors
+from psycopg import errors, generators
 from psycopg.pq import ExecStatus, TransactionStatus
 
 READ_TAGS = (b"SELECT", b"SET", b"SHOW", b"BEGIN", b"DECLARE", b"FETCH", b"MOVE", b"CLOSE")
@@ -80,9 +82,12 @@ class ScopedServerCursor(psycopg.ServerCursor):
 
 
 def _send(conn: ScopedConnection, commands: list[bytes]) -> None:
-    side = psycopg.Cursor(conn)
+    """Queue parameterless commands in the open pipeline, as psycopg queues its own BEGIN: sent with the
+    statement that follows, their results checked (an error raises) when the pipeline reads them."""
+    pipeline = conn._pipeline
     for command in commands:
-        side.execute(command, prepare=False)
+        pipeline.command_queue.append(partial(conn.pgconn.send_query_params, command, None))
+        pipeline.result_queue.append(None)
 
 
 class ScopedConnection(psycopg.Connection):
@@ -170,12 +175,12 @@ class ScopedConnection(psycopg.Connection):
         if not self.commit_in_flight:
             return
         self.commit_in_flight = False
-        failure = None
-        while (result := self.pgconn.get_result()) is not None:
-            if result.status == ExecStatus.FATAL_ERROR and failure is None:
-                failure = errors.error_from_result(result, encoding=self.pgconn._encoding)
+        # Through the connection's wait, which releases the GIL while the socket is not readable: a
+        # blocking ``get_result()`` would hold it, and stop every other thread of the process meanwhile.
+        results = self.wait(generators.fetch_many(self.pgconn))
+        failure = next((result for result in results if result.status == ExecStatus.FATAL_ERROR), None)
         if failure is not None:
-            raise failure
+            raise errors.error_from_result(failure, encoding=self.pgconn._encoding)
 
     def close(self) -> None:
         self.commit_in_flight = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from smartregion import auth, tenancy
-from smartregion.api import Blueprint, paginate
+from smartregion.api import Blueprint, dumped, paginate, paginate_compiled
 from smartregion.db import get_session
 from smartregion.errors import NotFound
 
@@ -84,7 +84,8 @@ class Tenants(MethodView):
         """Tenants: all for the secretariat and auditors, one's own for members."""
         user = auth.require_user()
         slugs = None if user.is_regional else user.tenant_slugs
-        return paginate(services.tenants_query(slugs=slugs), pagination_parameters)
+        rows = paginate_compiled(*services.tenant_list(slugs=slugs), pagination_parameters)
+        return dumped(services.tenant_items(rows))
 
     @blp.arguments(TenantSchema)
     @blp.response(201, TenantSchema)

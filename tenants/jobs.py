@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smartregion import audit
 from smartregion.jobs import JobContext
 
 from tenants import identity
@@ -15,6 +16,11 @@ def provision_group(ctx: JobContext, *, slug: str) -> dict:
     from sqlalchemy import select
 
     tenant = ctx.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is not None:
+    if tenant is not None and tenant.keycloak_group != outcome["path"]:
+        before = tenant.keycloak_group
         tenant.keycloak_group = outcome["path"]
+        # Audited like every write: the audit heads are also what tells cached reads that the tenant changed.
+        audit.record(ctx.session, action="tenant.group.provision", entity_type="tenant", entity_id=tenant.id,
+                     tenant_id=tenant.id, before={"keycloak_group": before},
+                     after={"keycloak_group": tenant.keycloak_group}, actor="system:provisioning")
     return outcome

@@ -6,10 +6,11 @@ import tempfile
 from dataclasses import astuple
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
 from smartregion import auth, idempotency, ratelimit
 from smartregion.api import Blueprint, paginate
+from smartregion.cache import json_response, tenant_and_region_version, tenant_data_version
 from smartregion.db import get_session
 from smartregion.errors import PayloadTooLarge
 from smartregion.storage import put_upload, storage
@@ -38,6 +39,10 @@ from .schemas import (
 
 blp = Blueprint("inventories", __name__, url_prefix="/api/v1",
                 description="Utilities' inventories, network cadastre and ultra-broadband plan")
+# Schemas of the cached reads, built once (a schema deep-copies its fields when built).
+_ASSET_LIST = AssetSchema(many=True)
+_CADASTRE = CadastreSchema()
+
 
 WRITERS = ("utility", "municipality", "secretariat")
 
@@ -179,8 +184,11 @@ class Cadastre(MethodView):
     @blp.documents_errors(404)
     def get(self, slug):
         """The tenant's network cadastre: km, assets and operators per category; broadband status."""
-        tenant = auth.enter_tenant(slug)
-        return cadastre.summary_cached(get_session(), tenant.id) | {"broadband": _municipality_records(tenant)}
+        tenant, session = auth.enter_tenant(slug), get_session()
+        return json_response(
+            ("cadastre", tenant.id), tenant_and_region_version(session, tenant.id),
+            lambda: cadastre.summary(session, tenant.id) | {"broadband": _municipality_records(tenant)},
+            schema=_CADASTRE)
 
 
 @blp.route("/tenants/<slug>/assets")
@@ -191,8 +199,11 @@ class Assets(MethodView):
     @blp.documents_errors(404, 422)
     def get(self, query, slug, pagination_parameters):
         """The tenant's assets, a page at a time (Link headers; the total only with count=true)."""
-        tenant = auth.enter_tenant(slug)
-        return paginate(cadastre.assets_query(tenant.id, query["category"]), pagination_parameters)
+        tenant, session = auth.enter_tenant(slug), get_session()
+        return json_response(
+            ("assets", tenant.id, request.query_string), tenant_data_version(session, tenant.id),
+            lambda: paginate(cadastre.assets_query(tenant.id, query["category"]), pagination_parameters),
+            schema=_ASSET_LIST, pagination_parameters=pagination_parameters)
 
 
 @blp.route("/tenants/<slug>/cadastre.geojson")

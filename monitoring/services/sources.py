@@ -12,10 +12,16 @@ from datetime import date
 
 from flask import current_app, has_app_context
 from smartregion.registry import Tenant
-from sqlalchemy import select
+from sqlalchemy import ARRAY, BigInteger, any_, bindparam, select
 from sqlalchemy.orm import Session, load_only
 
 from protocol.services import Protocol
+
+
+def any_ids(ids: list[int]):
+    """``= ANY(array)`` for a list of ids: one parameter, where ``IN`` sends one per tenant of the region
+    (a statement psycopg then parses anew each time, too long for its cache)."""
+    return any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger), expanding=False))
 
 
 def enabled(module: str) -> bool:
@@ -56,7 +62,7 @@ def census_facts(session: Session, protocol: Protocol, tenants: list[Tenant], as
     ids = [t.id for t in tenants]
     standings = {s.tenant_id: s for s in census.standings(session, campaign, tenant_ids=ids, today=as_of)}
     handed_in: dict[int, dict[str, date]] = {}
-    statement = (census.submissions_query(campaign_id=campaign.id).where(Submission.tenant_id.in_(ids))
+    statement = (census.submissions_query(campaign_id=campaign.id).where(Submission.tenant_id == any_ids(ids))
                  .options(*census.STANDING_LOAD))
     for sub in session.scalars(statement):
         if sub.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED) and sub.submitted_at:
@@ -97,7 +103,7 @@ def plan_progress(session: Session, tenants: list[Tenant], as_of: date) -> dict[
     ids = [t.id for t in tenants]
     progress: dict[int, Progress] = {}
     entries = session.execute(select(PlanMunicipality.tenant_id, PlanMunicipality.plan_id, PlanMunicipality.project_ids)
-                              .where(PlanMunicipality.tenant_id.in_(ids))).all()
+                              .where(PlanMunicipality.tenant_id == any_ids(ids))).all()
     for tenant_id, plan_id, project_ids in entries:
         plan = by_plan.get(plan_id)
         if plan is None:

@@ -33,7 +33,7 @@ PENDING, ON_TIME, LATE, DONE, WAIVED = "pending", "on-time", "late", "done", "wa
 STATES = (PENDING, ON_TIME, LATE, DONE, WAIVED)
 
 
-@dataclass
+@dataclass(slots=True)
 class TenantState:
     tenant_id: int
     slug: str
@@ -61,10 +61,16 @@ def _state(due: date, as_of: date, progress: sources.Progress | None) -> tuple[s
     return (ON_TIME if progress and progress.started else PENDING), None, 0
 
 
-def _waiver_for(waivers: list[Waiver], key: str, tenant_id: int | None) -> Waiver | None:
-    specific = [w for w in waivers if w.milestone_key == key and w.tenant_id == tenant_id]
-    general = [w for w in waivers if w.milestone_key == key and w.tenant_id is None]
-    return (specific or general or [None])[0]
+def _waiver_index(waivers: list[Waiver]):
+    """The waiver of a milestone for a tenant: its own (the first granted), else the one for every tenant."""
+    first: dict[tuple[str, int | None], Waiver] = {}
+    for waiver in waivers:
+        first.setdefault((waiver.milestone_key, waiver.tenant_id), waiver)
+
+    def waiver_of(key: str, tenant_id: int | None) -> Waiver | None:
+        return first.get((key, tenant_id)) or first.get((key, None))
+
+    return waiver_of
 
 
 @dataclass
@@ -110,16 +116,25 @@ class Timeline:
 
     def matrix(self) -> dict:
         rows = []
-        index = {(key, s.tenant_id): s for key, states in self.states.items() for s in states}
+        keys = [m.key for m in self.milestones]
+        by_tenant: dict[int, dict] = {}
+        for key, states in self.states.items():
+            for s in states:
+                by_tenant.setdefault(s.tenant_id, {})[key] = s
         for tenant in self.tenants:
-            cells = {}
-            for m in self.milestones:
-                state = index.get((m.key, tenant.id))
-                cells[m.key] = None if state is None else {
-                    "state": state.state, "due_on": state.due_on, "days_late": state.days_late,
-                    "done_on": state.done_on, "waiver_reason": state.waiver_reason}
-            late = [key for key, cell in cells.items() if cell and (cell["state"] == LATE or cell["days_late"])]
-            rows.append({"tenant_id": tenant.id, "slug": tenant.slug, "name": tenant.name, "cells": cells,
+            tenant_id = tenant.id
+            own = by_tenant.get(tenant_id, {})
+            cells, late = {}, []
+            for key in keys:
+                state = own.get(key)
+                if state is None:
+                    cells[key] = None
+                    continue
+                cells[key] = {"state": state.state, "due_on": state.due_on, "days_late": state.days_late,
+                              "done_on": state.done_on, "waiver_reason": state.waiver_reason}
+                if state.state == LATE or state.days_late:
+                    late.append(key)
+            rows.append({"tenant_id": tenant_id, "slug": tenant.slug, "name": tenant.name, "cells": cells,
                          "late_on": late})
         return {"protocol_id": self.protocol.id, "today": self.today, "as_of": self.as_of, "status": self.status,
                 "milestones": [{"key": m.key, "due_on": m.due_on, "label_it": m.label_it, "label_en": m.label_en}
@@ -142,9 +157,11 @@ def compute(session: Session, protocol_id: int, *, today: date) -> Timeline:
     end = protocol.ends_on
     as_of = min(today, end)
     status = "not-started" if today < protocol.signed_on else ("ended" if today >= end else "running")
-    joined = participating_tenants(session, protocol)
-    joined = [(t, s) for t, s in joined if _joined_on(t, s) <= as_of]
-    tenants = [t for t, _ in joined]
+    # Each tenant's start once, and the protocol's fields read once: in the loop below, over every tenant
+    # and milestone of a region, attribute reads on the ORM objects were most of the time.
+    joined = [(t, s, _joined_on(t, s)) for t, s in participating_tenants(session, protocol)]
+    joined = [entry for entry in joined if entry[2] <= as_of]
+    tenants = [t for t, _, _ in joined]
     census = sources.census_facts(session, protocol, tenants, as_of)
     plan_due, provisional = protocol.plan_due_on(census.closed_on), census.closed_on is None
     items = milestones(protocol, plan_due, provisional)
@@ -154,33 +171,36 @@ def compute(session: Session, protocol_id: int, *, today: date) -> Timeline:
                               .where(MonitoringReport.protocol_id == protocol.id)).all()
     issued = {(r.milestone_key, r.tenant_id): (r.issued_on, r.id) for r in reports}
     waivers = list(session.scalars(select(Waiver).where(Waiver.protocol_id == protocol.id)))
+    waiver_of = _waiver_index(waivers)
     states: dict[str, list[TenantState]] = {m.key: [] for m in items}
-    for tenant, signatory in joined:
-        start = _joined_on(tenant, signatory)
-        tenant_census_due = census.due.get(tenant.id) or protocol.census_due_on(start)
+    census_progress, census_dues = census.tenants, census.due
+    end_progress = sources.Progress(done_on=end) if as_of >= end else None
+    for tenant, _signatory, start in joined:
+        tenant_id, slug, name = tenant.id, tenant.slug, tenant.name
+        tenant_census_due = census_dues.get(tenant_id) or protocol.census_due_on(start)
         tenant_plan_due = max(plan_due, protocol.plan_due_on(tenant_census_due))
         for m in items:
+            kind, key = m.kind, m.key
             progress: sources.Progress | None
-            if m.kind == "census":
-                due, progress = tenant_census_due, census.tenants.get(tenant.id)
-            elif m.kind == "operational-plan":
-                due, progress = tenant_plan_due, plan.get(tenant.id)
-            elif m.kind == "monitoring":
+            if kind == "census":
+                due, progress = tenant_census_due, census_progress.get(tenant_id)
+            elif kind == "operational-plan":
+                due, progress = tenant_plan_due, plan.get(tenant_id)
+            elif kind == "monitoring":
                 if m.due_on < start:
                     continue
                 due = m.due_on
-                report = issued.get((m.key, tenant.id))
+                report = issued.get((key, tenant_id))
                 progress = sources.Progress(done_on=report[0], detail={"report_id": report[1]}) if report else None
             else:
-                due = m.due_on
-                progress = sources.Progress(done_on=end) if as_of >= end else None
+                due, progress = m.due_on, end_progress
             state, done_on, days_late = _state(due, as_of, progress)
-            waiver = _waiver_for(waivers, m.key, tenant.id) if m.kind != "end" else None
+            waiver = waiver_of(key, tenant_id) if waivers and kind != "end" else None
             reason = None
             if waiver is not None and state != DONE:
                 state, days_late, reason = WAIVED, 0, waiver.reason
-            states[m.key].append(TenantState(tenant.id, tenant.slug, tenant.name, due, state, done_on, days_late,
-                                             reason, (progress.detail or {}) if progress else {}))
+            states[key].append(TenantState(tenant_id, slug, name, due, state, done_on, days_late, reason,
+                                           (progress.detail or {}) if progress else {}))
     regional = {}
     for m in items:
         if m.kind in ("monitoring", "end"):

@@ -8,8 +8,8 @@ from datetime import date
 from smartregion import audit
 from smartregion.errors import Conflict, NotFound, Unprocessable
 from smartregion.registry import Organization, OrganizationKind, Tenant, TenantStatus
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ARRAY, BigInteger, Select, any_, bindparam, func, select
+from sqlalchemy.orm import Session, lazyload
 
 from protocol.models import (
     AcceptanceRule,
@@ -157,9 +157,11 @@ def add_signatory(session: Session, protocol_id: int, organization_id: int, *, a
 def participating_tenants(session: Session, protocol: Protocol) -> list[tuple[Tenant, ProtocolSignatory]]:
     """Tenants whose municipality signed or adhered to the protocol, with the signatory row."""
     by_org = {s.organization_id: s for s in protocol.signatories}
+    # The tenants alone: their municipality and lead company (joined by default) are not read here.
     tenants = session.scalars(select(Tenant).where(
-        Tenant.municipality_id.in_(list(by_org)),
-        Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED])).order_by(Tenant.name)).all()
+        Tenant.municipality_id == any_(bindparam("organization_ids", list(by_org), type_=ARRAY(BigInteger))),
+        Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED])).order_by(Tenant.name)
+        .options(lazyload(Tenant.municipality), lazyload(Tenant.lead_company))).all()
     return [(tenant, by_org[tenant.municipality_id]) for tenant in tenants]
 
 
