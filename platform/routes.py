@@ -176,22 +176,24 @@ def verify_audit_chain():
     return audit.verify(get_session()).as_dict()
 
 
+def _database_answers() -> None:
+    with current_app.extensions["smartregion.db"].engine.connect() as conn, conn.begin():
+        conn.execute(text("SET LOCAL statement_timeout = 2000"))
+        conn.execute(text("select 1"))
+
+
+def _check(probe) -> str:
+    try:
+        probe()
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
 @health.get("/healthz")
 def healthz():
     """Database and Redis reachability: 200 when both answer, 503 otherwise, within a couple of seconds."""
-    checks = {}
-    try:
-        with current_app.extensions["smartregion.db"].engine.connect() as conn, conn.begin():
-            conn.execute(text("SET LOCAL statement_timeout = 2000"))
-            conn.execute(text("select 1"))
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - reported, not raised
-        checks["database"] = f"error: {type(exc).__name__}"
-    try:
-        redis_connection().ping()
-        checks["redis"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["redis"] = f"error: {type(exc).__name__}"
+    checks = {"database": _check(_database_answers), "redis": _check(lambda: redis_connection().ping())}
     healthy = all(value == "ok" for value in checks.values())
     response = jsonify({"status": "ok" if healthy else "unavailable", "checks": checks})
     response.status_code = 200 if healthy else 503
