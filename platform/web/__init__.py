@@ -95,6 +95,25 @@ ROLE_PAGES = {
     ],
 }
 
+# Shorter names for the menu, so that it stays on one row at 1366 px; pages not named keep their title.
+MENU_LABELS = {
+    "census_pages.analysis": _l("Analysis"),
+    "interoperability_pages.standards_page": _l("Standards"),
+    "funding_pages.line_list": _l("Funding"),
+    "funding_pages.plan_list": _l("Plan"),
+    "protocol_pages.protocols_page": _l("Protocol"),
+    "protocol_pages.verify_page": _l("Verification"),
+}
+# Pages reached from the menu's "More" list rather than from its row.
+MENU_MORE = {"operations_pages.jobs_page", "operations_pages.tenant_exports", "publication_pages.open_datasets"}
+
+# The footer's links: each an external URL when configured, the platform's own page otherwise.
+FOOTER_PAGES = (
+    ("accessibility", _l("Accessibility statement")),
+    ("privacy", _l("Privacy")),
+    ("legal-notes", _l("Legal notes")),
+)
+
 # Titles of error pages (errors.py and werkzeug), listed so that the catalogue translates them.
 ERROR_TITLES = (
     _l("Bad request"), _l("Authentication required"), _l("Forbidden"), _l("Not found"), _l("Conflict"),
@@ -103,6 +122,42 @@ ERROR_TITLES = (
     _l("Service unavailable"), _l("Internal server error"), _l("Bad Request"), _l("Not Found"),
     _l("Method Not Allowed"), _l("Unauthorized"), _l("Request Entity Too Large"),
 )
+
+
+# What each error means to a person, in place of the generic English text of the HTTP library.
+ERROR_EXPLANATIONS = {
+    400: _l("The page could not understand the request: go back, check what you typed and try again."),
+    401: _l("You need to log in to see this page."),
+    403: _l("Your role does not allow you to open this page or to do this."),
+    404: _l("The page you asked for does not exist, or it is not among those you can see. Check the address, "
+            "or start again from the home page."),
+    405: _l("This page cannot be used this way: start again from the page that links to it."),
+    409: _l("The change conflicts with the data as they are now: reload the page and try again."),
+    413: _l("The file or the form is too large."),
+    429: _l("Too many requests in a short time: wait a minute and try again."),
+    500: _l("Something went wrong on our side; the error has been logged. Try again in a few minutes."),
+    503: _l("The service is not available right now; retry in a moment."),
+}
+# Details of the platform's own errors, listed so that the catalogue translates them on the pages.
+ERROR_DETAILS = (
+    _l("The request was refused to protect tenant data."),
+    _l("A value in the request is out of range or of the wrong type."),
+    _l("The database is not reachable right now; retry in a moment."),
+    _l("An unexpected error occurred; it has been logged."),
+    _l("The request does not match the expected schema."),
+    _l("The request body is not valid JSON."),
+)
+
+
+def error_explanation(status: int, detail: str | None) -> dict:
+    """The error page's text: the detail when it says something specific (translated when the catalogue
+    knows it), the explanation of the status when it is the HTTP library's generic description."""
+    from werkzeug.exceptions import default_exceptions
+
+    generic = default_exceptions.get(status)
+    if not detail or (generic is not None and detail == generic.description):
+        return {"detail": None, "explanation": ERROR_EXPLANATIONS.get(status)}
+    return {"detail": _(detail), "explanation": ERROR_EXPLANATIONS.get(status) if status >= 500 else None}
 
 
 def init_app(app: Flask) -> None:
@@ -152,7 +207,8 @@ def role_pages(user: auth.User, tenant_slug: str | None) -> list[dict]:
             url = url_for(endpoint, **values)
         except BuildError:
             continue
-        pages.append({"endpoint": endpoint, "title": title, "text": text, "url": url})
+        pages.append({"endpoint": endpoint, "title": title, "text": text, "url": url,
+                      "menu": MENU_LABELS.get(endpoint, title), "more": endpoint in MENU_MORE})
     return pages
 
 
@@ -175,8 +231,19 @@ def _layout_context() -> dict:
         "nav_pages": role_pages(user, tenant) if user else [],
         "locale": str(get_locale()),
         "csrf_token": _csrf_token(),
+        "footer_links": footer_links(),
         "bootstrap_italia": (VENDOR_DIRS["bootstrap-italia"] / "css" / "bootstrap-italia.min.css").exists(),
     }
+
+
+def footer_links() -> list[dict]:
+    """The footer's accessibility statement, privacy and legal notes links (``FOOTER_<KEY>_URL`` in config)."""
+    links = []
+    for key, title in FOOTER_PAGES:
+        setting = "FOOTER_" + key.upper().replace("-", "_")
+        url = current_app.config.get(f"{setting}_URL") or url_for("web.legal_page", key=key)
+        links.append({"key": key, "title": title, "url": url})
+    return links
 
 
 def _csrf_token() -> str:
@@ -252,6 +319,17 @@ def switch_tenant():
     if slug and auth.can_see_tenant(user, slug):
         session["tenant"] = slug
     return redirect(safe_redirect_target(request.form.get("next"), url_for("web.home")))
+
+
+@bp.get("/legal/<any(accessibility, privacy, 'legal-notes'):key>")
+def legal_page(key: str):
+    """The accessibility statement, privacy notice and legal notes: the configured text
+    (``FOOTER_<KEY>_TEXT_IT`` / ``_EN``, paragraphs separated by blank lines) or the platform's own."""
+    setting = "FOOTER_" + key.upper().replace("-", "_")
+    text = current_app.config.get(f"{setting}_TEXT_{page_language().upper()}") or ""
+    title = dict(FOOTER_PAGES)[key]
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    return render_template("legal.html", key=key, title=title, paragraphs=paragraphs)
 
 
 @bp.get("/static/vendor/<package>/<path:filename>")
