@@ -80,7 +80,9 @@ def main() -> None:
         from smartregion.db import db
         from sqlalchemy import select
 
-        from protocol.services import monitoring, protocols, timeline
+        from monitoring.services import reports as monitoring
+        from monitoring.services import timeline
+        from protocol.services import protocols
         from tenants.models import Organization
 
         upgrade_database()

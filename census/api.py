@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import request, url_for
 from flask.views import MethodView
 from smartregion import auth, tenancy
 from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
-from smartregion.errors import NotFound
+from smartregion.errors import NotFound, found
 from smartregion.security import document_response
 from smartregion.storage import storage
+from smartregion.web.downloads import attachment
 from sqlalchemy import select
 
 from census import services
@@ -59,10 +60,7 @@ def _campaign(campaign_id: int | None) -> Campaign:
     session = get_session()
     if campaign_id is not None:
         return services.get_campaign(session, campaign_id)
-    campaign = session.scalar(services.campaigns_query().limit(1))
-    if campaign is None:
-        raise NotFound("There is no census campaign yet.")
-    return campaign
+    return found(session.scalar(services.campaigns_query().limit(1)), "There is no census campaign yet.")
 
 
 def _campaign_view(campaign: Campaign, standings=None) -> dict:
@@ -71,13 +69,6 @@ def _campaign_view(campaign: Campaign, standings=None) -> dict:
     if standings is not None:
         data["standings"] = standings
     return data
-
-
-def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # --- survey schemas ------------------------------------------------------------------------------
@@ -147,7 +138,7 @@ def export_region(query, key):
     auth.enter_regional()
     exported = services.export_submissions(get_session(), key, query["format"], statuses=query.get("status"),
                                            campaign_id=query.get("campaign_id"))
-    return _download(exported.content, exported.mimetype, exported.filename)
+    return attachment(exported.content, exported.mimetype, exported.filename)
 
 
 # --- campaigns -----------------------------------------------------------------------------------
@@ -310,7 +301,7 @@ def export_tenant(query, slug):
     exported = services.export_submissions(get_session(), query["schema_key"], query["format"],
                                            tenant_id=tenant.id, statuses=query.get("status"),
                                            campaign_id=query.get("campaign_id"))
-    return _download(exported.content, exported.mimetype, f"{slug}-{exported.filename}")
+    return attachment(exported.content, exported.mimetype, f"{slug}-{exported.filename}")
 
 
 @blp.route("/census/submissions")
@@ -393,4 +384,4 @@ def download_report(report_id, fmt):
         content = stream.read()
     if fmt == "html":
         return document_response(content)
-    return _download(content, services.FORMATS["xlsx"], f"census-report-{report_id}.xlsx")
+    return attachment(content, services.FORMATS["xlsx"], f"census-report-{report_id}.xlsx")

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from smartregion.db import Base, CreatedAt, TenantScoped
+from smartregion.etags import entity_tag
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -137,7 +138,7 @@ class Submission(TenantScoped, CreatedAt, Base):
 
     @property
     def etag(self) -> str:
-        return f'"{self.id}.{self.revision}"'
+        return entity_tag(self.id, self.revision)
 
 
 class SubmissionVersion(TenantScoped, Base):

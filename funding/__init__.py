@@ -5,7 +5,7 @@ def init_app(app, api):
     from smartregion import jobs
 
     from funding import api as funding_api
-    from funding import cohesion_pages, views  # noqa: F401 (cohesion_pages adds its routes to views.bp)
+    from funding import views
 
     api.register_blueprint(funding_api.blp)
     app.register_blueprint(views.bp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from flask.views import MethodView
 from smartregion import auth, idempotency, ratelimit, tenancy
 from smartregion.api import Blueprint, paginate
@@ -10,6 +10,7 @@ from smartregion.db import get_session
 from smartregion.errors import BadRequest, Forbidden
 from smartregion.security import document_response
 from smartregion.storage import storage
+from smartregion.web.downloads import attachment
 
 from funding import exports
 from funding.schemas import (
@@ -397,9 +398,6 @@ def export_plan(query, plan_id):
     if query["format"] == "html":
         return document_response(exports.render_html(document, query["lang"]))
     if query["format"] == "xlsx":
-        return Response(
-            exports.render_xlsx(document, query["lang"]),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
+        return attachment(exports.render_xlsx(document, query["lang"]),
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
     return document

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from smartregion import audit
-from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.errors import Conflict, NotFound, Unprocessable, found, get_or_404
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -53,10 +53,7 @@ def standards_query() -> Select:
 
 
 def get_standard(session: Session, code: str) -> Standard:
-    standard = session.scalar(select(Standard).where(Standard.code == code))
-    if standard is None:
-        raise NotFound(f"Standard {code!r} does not exist.")
-    return standard
+    return found(session.scalar(select(Standard).where(Standard.code == code)), f"Standard {code!r} does not exist.")
 
 
 def get_version(session: Session, code: str, version: str) -> StandardVersion:
@@ -325,10 +322,7 @@ def feeds_query() -> Select:
 
 
 def get_feed(session: Session, feed_id: int) -> Feed:
-    feed = session.scalar(select(Feed).where(Feed.id == feed_id))
-    if feed is None:
-        raise NotFound(f"Feed {feed_id} not found.")
-    return feed
+    return found(session.scalar(select(Feed).where(Feed.id == feed_id)), f"Feed {feed_id} not found.")
 
 
 def register_feed(
@@ -496,10 +490,7 @@ def _count_violations(session: Session, tenant_id: int, feed_id: int, report: Re
 
 
 def standard_of_version(session: Session, version_id: int) -> StandardVersion:
-    row = session.get(StandardVersion, version_id)
-    if row is None:
-        raise NotFound(f"Standard version {version_id} not found.")
-    return row
+    return get_or_404(session, StandardVersion, version_id, f"Standard version {version_id} not found.")
 
 
 def latest_published(session: Session, code: str) -> StandardVersion | None:

@@ -26,7 +26,7 @@ class Config:
     """
 
     ENV = "production"
-    MODULES = ["tenants", "census", "interoperability", "funding", "protocol", "publication"]
+    MODULES = ["tenants", "protocol", "census", "interoperability", "funding", "monitoring", "publication"]
 
     SECRET_KEY = DEFAULT_SECRET
     DATABASE_URL: str | None = None

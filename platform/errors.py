@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 import psycopg
 from flask import Flask, Response, json, render_template, request
@@ -13,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -73,6 +75,18 @@ class PreconditionRequired(DomainError):
 
 class ServiceUnavailable(DomainError):
     status, title = 503, "Service unavailable"
+
+
+def found(value: T | None, message: str) -> T:
+    """The value looked up, or a 404 saying what is missing (``found(session.scalar(q), "Feed 7 not found.")``)."""
+    if value is None:
+        raise NotFound(message)
+    return value
+
+
+def get_or_404(session, model: type[T], ident, message: str) -> T:
+    """The row of ``model`` with this primary key, or a 404 with ``message``."""
+    return found(session.get(model, ident), message)
 
 
 def problem(status: int, title: str, detail: str | None = None, errors: dict | None = None,

@@ -78,6 +78,17 @@ def init_app(app: Flask) -> None:
     app.extensions["smartregion.storage"] = Storage(app.config["STORAGE_DIR"])
 
 
+def put_upload(file) -> StoredFile:
+    """An uploaded file stored whole, refused (413) beyond the request size limit."""
+    from smartregion.errors import PayloadTooLarge
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    try:
+        return storage().put(file.stream, max_bytes=limit)
+    except OverflowError:
+        raise PayloadTooLarge(f"The file is larger than the limit of {limit} bytes.") from None
+
+
 def storage() -> Storage:
     """The storage of the current application."""
     return current_app.extensions["smartregion.storage"]

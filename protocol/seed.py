@@ -1,5 +1,4 @@
-"""The demo protocol: the Tuscan smart-city protocol signed at the end of 2017, its notice recipients,
-and the monitoring reports of its 24 months, issued on their dates as the history of the demo."""
+"""The demo protocol: the Tuscan smart-city protocol signed at the end of 2017 and its signatories."""
 
 from __future__ import annotations
 
@@ -7,20 +6,16 @@ from smartregion import audit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from protocol.models import AcceptanceRule, NoticeRecipient, Protocol, ProtocolSignatory, SignatoryRole
-from tenants.models import Organization, OrganizationKind, Tenant
+from protocol.models import AcceptanceRule, Protocol, ProtocolSignatory, SignatoryRole
+from tenants.models import Organization, OrganizationKind
 from tenants.seed import SIGNED_ON
 
 TITLE = "Protocollo d'intesa per la promozione e lo sviluppo delle Smart Cities in Toscana"
-SECRETARIAT_EMAIL = "segreteria@demo.smartregion.invalid"
 
 
 def demo(session: Session) -> None:
-    protocol = session.scalar(select(Protocol).where(Protocol.title == TITLE))
-    if protocol is None:
-        protocol = _protocol(session)
-    _recipients(session, protocol)
-    _monitoring_history(session, protocol)
+    if session.scalar(select(Protocol).where(Protocol.title == TITLE)) is None:
+        _protocol(session)
 
 
 def _protocol(session: Session) -> Protocol:
@@ -39,33 +34,3 @@ def _protocol(session: Session) -> Protocol:
     audit.record(session, action="protocol.create", entity_type="protocol", entity_id=protocol.id,
                  after={"title": TITLE, "signed_on": SIGNED_ON, "duration_months": 24})
     return protocol
-
-
-def _recipients(session: Session, protocol: Protocol) -> None:
-    wanted = [(None, SECRETARIAT_EMAIL)]
-    for tenant in session.scalars(select(Tenant).order_by(Tenant.id)):
-        wanted.append((tenant.id, f"{tenant.slug}-comune@demo.smartregion.invalid"))
-    for tenant_id, email in wanted:
-        exists = session.scalar(select(NoticeRecipient.id).where(
-            NoticeRecipient.protocol_id == protocol.id, NoticeRecipient.email == email))
-        if exists is None:
-            session.add(NoticeRecipient(protocol_id=protocol.id, tenant_id=tenant_id, email=email))
-    session.flush()
-
-
-def _monitoring_history(session: Session, protocol: Protocol) -> None:
-    """Issue each report on its own date, as the daily job would have done during the protocol.
-
-    The census seed creates the protocol before its campaign exists; the history waits for the campaign.
-    """
-    from protocol.services import monitoring, sources, timeline
-
-    if sources.enabled("census"):
-        from census.services import campaign_for_protocol
-
-        if campaign_for_protocol(session, protocol.id) is None:
-            return
-
-    for milestone in timeline.milestones(protocol):
-        if milestone.kind in monitoring.REPORTED_KINDS:
-            monitoring.issue_due_reports(session, today=milestone.due_on, protocol_id=protocol.id)

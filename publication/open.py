@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, json, request
 from smartregion import tenancy
 from smartregion.db import get_session
 from smartregion.errors import PROBLEM_JSON, BadRequest, DomainError, NotFound
+from smartregion.web.downloads import attachment, streamed
 from werkzeug.exceptions import HTTPException
 
 from publication import services
@@ -114,22 +115,6 @@ def catalog_file(suffix: str):
     return _catalog(SUFFIXES[suffix])
 
 
-def _streamed(tenant_id: int, stream):
-    """Run a stream on its own session in the tenant's scope, so no transaction outlives the response."""
-    from smartregion.db import db
-
-    app = current_app._get_current_object()
-
-    def generate():
-        with app.app_context(), tenancy.tenant_context(tenant_id):
-            session = db.new_session()
-            try:
-                yield from stream(session)
-            finally:
-                session.close()
-
-    return generate()
-
 
 @bp.get("/open-data/<path:path>")
 def download(path: str):
@@ -138,6 +123,5 @@ def download(path: str):
     if suffix is None:
         raise NotFound(f"Unknown file type in {path!r}: use .csv, .xlsx, .geojson or .ngsi-ld.json.")
     file = services.open_file(get_session(), path[: -len(suffix) - 1], DOWNLOAD_SUFFIXES[suffix])
-    chunks = _streamed(file.tenant_id, file.stream) if file.stream else file.chunks
-    return Response(chunks, mimetype=file.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{file.filename}"'})
+    chunks = streamed(file.tenant_id, file.stream) if file.stream else file.chunks
+    return attachment(chunks, file.media_type, file.filename)

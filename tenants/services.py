@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from smartregion import audit, jobs
-from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.errors import Conflict, NotFound, Unprocessable, found, get_or_404
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -72,10 +72,7 @@ def create_organization(session: Session, **fields) -> Organization:
 
 
 def get_organization(session: Session, org_id: int) -> Organization:
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise NotFound(f"Organization {org_id} not found.")
-    return org
+    return get_or_404(session, Organization, org_id, f"Organization {org_id} not found.")
 
 
 def update_organization(session: Session, org_id: int, **changes) -> Organization:
@@ -122,10 +119,7 @@ def tenants_query(*, slugs: tuple[str, ...] | None = None, status: str | None = 
 
 
 def get_tenant(session: Session, slug: str) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        raise NotFound(f"Tenant {slug!r} not found.")
-    return tenant
+    return found(session.scalar(select(Tenant).where(Tenant.slug == slug)), f"Tenant {slug!r} not found.")
 
 
 def _require_kind(session: Session, org_id: int, kind: OrganizationKind, field: str) -> Organization:

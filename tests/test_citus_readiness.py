@@ -16,7 +16,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("platform", "tenants", "census", "interoperability", "funding", "protocol")
+PACKAGES = ("platform", "tenants", "census", "interoperability", "funding", "protocol", "monitoring")
 
 
 @pytest.fixture(scope="module")

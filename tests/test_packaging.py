@@ -10,7 +10,7 @@ def test_every_package_is_listed():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])
     found = {".".join(path.parent.relative_to(ROOT).parts)
-             for top in ("tenants", "census", "interoperability", "funding", "protocol")
+             for top in ("tenants", "census", "interoperability", "funding", "protocol", "monitoring")
              for path in (ROOT / top).rglob("__init__.py")}
     assert found - listed == set()
     assert config["package-dir"]["smartregion"] == "platform"

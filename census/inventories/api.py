@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import astuple
 from pathlib import Path
 
-from flask import Response, current_app, url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from smartregion import auth, idempotency, ratelimit
 from smartregion.api import Blueprint, paginate
 from smartregion.db import get_session
 from smartregion.errors import PayloadTooLarge
-from smartregion.storage import storage
+from smartregion.storage import put_upload, storage
+from smartregion.web.downloads import attachment, streamed
 
 from . import broadband_records, cadastre, services
 from .kinds import KINDS, get_kind
@@ -51,15 +53,6 @@ def _refuse_oversized_body() -> None:
 CSV = "text/csv; charset=utf-8"
 
 
-def _store(file) -> tuple[str, int]:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    try:
-        stored = storage().put(file.stream, max_bytes=limit)
-    except OverflowError:
-        raise PayloadTooLarge(f"The file is larger than the limit of {limit} bytes.") from None
-    return stored.sha256, stored.size
-
-
 def _accepted(slug: str, received: services.Received) -> dict:
     upload = received.upload
     return {"upload_id": upload.id, "job_id": upload.job_id, "duplicate": received.duplicate,
@@ -89,7 +82,7 @@ class Inventories(MethodView):
         tenant = auth.enter_tenant(slug, write=True, roles=WRITERS)
         key = idempotency.request_key()
         file = files["file"]
-        sha256, size = _store(file)
+        sha256, size = astuple(put_upload(file))
         session = get_session()
         digest = idempotency.fingerprint(form["kind"], form.get("crs"), sha256, form.get("mapping"),
                                          form.get("defaults"), form.get("layer"))
@@ -114,7 +107,7 @@ class InventoryPreview(MethodView):
         """Read a file without importing it: columns, first rows, suggested mapping, CRS candidates, problems."""
         tenant = auth.enter_tenant(slug, write=True, roles=WRITERS)
         file = files["file"]
-        sha256, _ = _store(file)
+        sha256 = put_upload(file).sha256
         return services.preview_upload(get_session(), tenant.id, path=storage().path(sha256),
                                        filename=file.filename or "upload", kind=form["kind"], epsg=form.get("crs"),
                                        mapping=form.get("mapping"), defaults=form.get("defaults"),
@@ -139,8 +132,7 @@ class ErrorReport(MethodView):
         """The rejected rows of an upload: line, field, code, reason (English and Italian), value."""
         tenant = auth.enter_tenant(slug)
         body = services.error_report_csv(get_session(), tenant.id, upload_id)
-        return Response(body, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="upload-{upload_id}-errors.csv"'})
+        return attachment(body, "text/csv", f"upload-{upload_id}-errors.csv")
 
 
 @blp.route("/inventories/kinds")
@@ -172,26 +164,8 @@ class Template(MethodView):
             spec = get_kind(kind)
         except KeyError as exc:
             raise NotFound(str(exc.args[0])) from None
-        return Response(template_csv(spec, language=query["lang"]), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{kind}-template.csv"'})
+        return attachment(template_csv(spec, language=query["lang"]), "text/csv", f"{kind}-template.csv")
 
-
-def _streamed(tenant_id: int, make_chunks, *args):
-    """Stream an export on its own session, so no transaction outlives the response."""
-    from smartregion import tenancy
-    from smartregion.db import db
-
-    app = current_app._get_current_object()
-
-    def generate():
-        with app.app_context(), tenancy.tenant_context(tenant_id):
-            session = db.new_session()
-            try:
-                yield from make_chunks(session, tenant_id, *args)
-            finally:
-                session.close()
-
-    return generate()
 
 
 def _municipality_records(tenant) -> list[dict]:
@@ -230,9 +204,8 @@ class CadastreGeoJson(MethodView):
         """The tenant's cadastre as GeoJSON (WGS84), optionally one category."""
         tenant = auth.enter_tenant(slug)
         cadastre.check_category(query["category"])
-        chunks = _streamed(tenant.id, cadastre.geojson_chunks, query["category"])
-        return Response(chunks, mimetype="application/geo+json", headers={
-            "Content-Disposition": f'attachment; filename="{slug}-cadastre.geojson"'})
+        chunks = streamed(tenant.id, cadastre.geojson_chunks, tenant.id, query["category"])
+        return attachment(chunks, "application/geo+json", f"{slug}-cadastre.geojson")
 
 
 @blp.route("/tenants/<slug>/cadastre.csv")
@@ -244,9 +217,8 @@ class CadastreCsv(MethodView):
         """The tenant's cadastre as CSV, optionally one category."""
         tenant = auth.enter_tenant(slug)
         cadastre.check_category(query["category"])
-        chunks = _streamed(tenant.id, cadastre.csv_chunks, query["category"])
-        return Response(chunks, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{slug}-cadastre.csv"'})
+        chunks = streamed(tenant.id, cadastre.csv_chunks, tenant.id, query["category"])
+        return attachment(chunks, "text/csv", f"{slug}-cadastre.csv")
 
 
 @blp.route("/tenants/<slug>/cadastre/shared.geojson")
@@ -303,8 +275,7 @@ class BroadbandCsv(MethodView):
         """The latest ultra-broadband plan status as CSV."""
         auth.require_user()
         body = broadband_records.export_csv(broadband_records.latest(get_session(), query["istat_code"]))
-        return Response(body, mimetype="text/csv", headers={
-            "Content-Disposition": 'attachment; filename="broadband-status.csv"'})
+        return attachment(body, "text/csv", "broadband-status.csv")
 
 
 @blp.route("/broadband/imports")
@@ -319,7 +290,7 @@ class BroadbandImports(MethodView):
         auth.enter_regional("secretariat")
         key = idempotency.request_key()
         file = files["file"]
-        sha256, _ = _store(file)
+        sha256 = put_upload(file).sha256
         session = get_session()
         digest = idempotency.fingerprint(form["as_of"], sha256)
         if (stored := idempotency.replay(session, key, digest)) is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import astuple
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,11 +11,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from smartregion import auth, ratelimit
 from smartregion.db import get_session
 from smartregion.errors import BadRequest
-from smartregion.storage import storage
+from smartregion.storage import put_upload, storage
 from smartregion.web import page_language, page_user
+from smartregion.web.downloads import streamed
 
 from . import cadastre, services
-from .api import WRITERS, _store, _streamed
+from .api import WRITERS
 from .kinds import KINDS
 from .validation import crs_labels
 
@@ -55,7 +57,7 @@ def preview(slug: str):
     file = request.files.get("file")
     if file is None or not file.filename:
         raise BadRequest(_("Choose a file to upload."), errors={"file": [_("Choose a file to upload.")]})
-    sha256, size = _store(file)
+    sha256, size = astuple(put_upload(file))
     kind = request.form.get("kind", "")
     result = services.preview_upload(get_session(), tenant.id, path=storage().path(sha256), filename=file.filename,
                                      kind=kind, epsg=request.form.get("crs") or None,
@@ -119,6 +121,6 @@ def map_sample(slug: str):
     """The map's layer when the cadastre is over ``MAP_LIMIT`` assets: an even sample of that many."""
     page_user()
     tenant = auth.enter_tenant(slug)
-    chunks = _streamed(tenant.id, functools.partial(cadastre.geojson_chunks, limit=MAP_LIMIT), None)
+    chunks = streamed(tenant.id, functools.partial(cadastre.geojson_chunks, limit=MAP_LIMIT), tenant.id, None)
     return Response(chunks, mimetype="application/geo+json",
                     headers={"X-Sample-Limit": str(MAP_LIMIT), "Cache-Control": "private, no-store"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from smartregion import audit
-from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.errors import Conflict, Unprocessable, found
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, lazyload, load_only
 
@@ -46,10 +46,8 @@ def campaigns_query() -> Select:
 
 def get_campaign(session: Session, campaign_id: int, *, for_update: bool = False) -> Campaign:
     statement = select(Campaign).where(Campaign.id == campaign_id)
-    campaign = session.scalar(statement.with_for_update() if for_update else statement)
-    if campaign is None:
-        raise NotFound(f"Census campaign {campaign_id} not found.")
-    return campaign
+    return found(session.scalar(statement.with_for_update() if for_update else statement),
+                 f"Census campaign {campaign_id} not found.")
 
 
 def current_campaign(session: Session) -> Campaign | None:

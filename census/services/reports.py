@@ -9,7 +9,7 @@ from typing import Any
 import xlsxwriter
 from flask import current_app
 from smartregion import audit, jobs
-from smartregion.errors import NotFound
+from smartregion.errors import get_or_404
 from smartregion.storage import storage
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -29,10 +29,7 @@ def reports_query(campaign_id: int | None = None) -> Select:
 
 
 def get_report(session: Session, report_id: int) -> CensusReport:
-    report = session.get(CensusReport, report_id)
-    if report is None:
-        raise NotFound(f"Census report {report_id} not found.")
-    return report
+    return get_or_404(session, CensusReport, report_id, f"Census report {report_id} not found.")
 
 
 def request_report(session: Session, campaign_id: int, *, actor: str) -> tuple[CensusReport, jobs.Job]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smartregion import audit
-from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.errors import Conflict, Unprocessable, found
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -44,10 +44,8 @@ def schemas_query(*, key: str | None = None, status: str | None = None) -> Selec
 
 def get_schema(session: Session, key: str, version: int, *, for_update: bool = False) -> SurveySchema:
     statement = select(SurveySchema).where(SurveySchema.key == key, SurveySchema.version == version)
-    schema = session.scalar(statement.with_for_update() if for_update else statement)
-    if schema is None:
-        raise NotFound(f"Survey schema {key} version {version} not found.")
-    return schema
+    return found(session.scalar(statement.with_for_update() if for_update else statement),
+                 f"Survey schema {key} version {version} not found.")
 
 
 def _parse(definition: Any) -> SchemaDefinition:

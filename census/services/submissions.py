@@ -13,11 +13,12 @@ from typing import Any
 from smartregion import audit
 from smartregion.errors import (
     Conflict,
-    NotFound,
     PreconditionFailed,
     PreconditionRequired,
     Unprocessable,
+    found,
 )
+from smartregion.etags import if_match_offers
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -70,10 +71,7 @@ def get_submission(session: Session, tenant_id: int, submission_id: int, *,
     statement = select(Submission).where(Submission.tenant_id == tenant_id, Submission.id == submission_id)
     if for_update:
         statement = statement.with_for_update(of=Submission)
-    sub = session.scalar(statement)
-    if sub is None:
-        raise NotFound(f"Submission {submission_id} not found.")
-    return sub
+    return found(session.scalar(statement), f"Submission {submission_id} not found.")
 
 
 def check_etag(sub: Submission, if_match: str | None, *, required: bool = True) -> None:
@@ -83,8 +81,7 @@ def check_etag(sub: Submission, if_match: str | None, *, required: bool = True) 
             raise PreconditionRequired("This write needs an If-Match header with the submission's ETag.",
                                        headers={"ETag": sub.etag})
         return
-    offered = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if sub.etag not in offered:
+    if not if_match_offers(if_match, sub.etag):
         raise PreconditionFailed("The submission changed since you read it: reload it and apply your changes "
                                  "again.", headers={"ETag": sub.etag})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from smartregion import audit, jobs
-from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.errors import Conflict, Unprocessable, get_or_404
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -92,10 +92,7 @@ def lines_query(*, programme: str | None = None, domain: str | None = None, q: s
 
 
 def get_line(session: Session, line_id: int) -> FundingLine:
-    line = session.get(FundingLine, line_id)
-    if line is None:
-        raise NotFound(f"Funding line {line_id} not found.")
-    return line
+    return get_or_404(session, FundingLine, line_id, f"Funding line {line_id} not found.")
 
 
 def _apply(line: FundingLine, clean: dict) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from smartregion import tenancy
-from smartregion.errors import NotFound
+from smartregion.errors import found, get_or_404
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -216,9 +216,8 @@ def project_matches(
 ) -> dict:
     """Every funding line for one project, best first, each with its criterion-by-criterion explanation."""
     day = day or today()
-    project = session.scalar(select(Project).where(Project.tenant_id == tenant_id, Project.id == project_id))
-    if project is None:
-        raise NotFound(f"Project {project_id} not found.")
+    project = found(session.scalar(select(Project).where(Project.tenant_id == tenant_id, Project.id == project_id)),
+                    f"Project {project_id} not found.")
     line_count = session.scalar(select(func.count()).select_from(FundingLine))
     stored = session.execute(
         select(func.count(), func.min(Match.computed_on)).where(
@@ -266,9 +265,7 @@ def line_ranking(
     """Every open project of the region for one line, best first (secretariat and auditors)."""
     day = day or today()
     with tenancy.regional_scope():
-        line = session.get(FundingLine, line_id)
-        if line is None:
-            raise NotFound(f"Funding line {line_id} not found.")
+        line = get_or_404(session, FundingLine, line_id, f"Funding line {line_id} not found.")
         stale = session.scalar(
             select(func.count()).select_from(Match).where(Match.funding_line_id == line_id, Match.computed_on != day)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from smartregion import audit, tenancy
-from smartregion.errors import NotFound
+from smartregion.errors import found
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -86,9 +86,8 @@ def notices_query(tenant_id: int, *, unread_only: bool = False) -> Select:
 
 
 def mark_read(session: Session, tenant_id: int, notice_id: int, *, actor: str | None = None) -> Notice:
-    notice = session.scalar(select(Notice).where(Notice.tenant_id == tenant_id, Notice.id == notice_id))
-    if notice is None:
-        raise NotFound(f"Notice {notice_id} not found.")
+    notice = found(session.scalar(select(Notice).where(Notice.tenant_id == tenant_id, Notice.id == notice_id)),
+                   f"Notice {notice_id} not found.")
     if notice.read_at is None:
         notice.read_at = datetime.now(UTC)
         session.flush()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from smartregion import audit, tenancy
 from smartregion.db import sequential_on_citus
-from smartregion.errors import Conflict, Forbidden, NotFound, Unprocessable
+from smartregion.errors import Conflict, Forbidden, Unprocessable, found, get_or_404
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -44,9 +44,7 @@ def plans_query(*, series: str | None = None, drafts: bool = True) -> Select:
 def get_plan(session: Session, plan_id: int, *, drafts: bool = True) -> OperationalPlan:
     """A version of a plan; a draft is refused (403) when ``drafts`` is false: only the secretariat and
     the auditors read a plan before its approval."""
-    plan = session.get(OperationalPlan, plan_id)
-    if plan is None:
-        raise NotFound(f"Operational plan {plan_id} not found.")
+    plan = get_or_404(session, OperationalPlan, plan_id, f"Operational plan {plan_id} not found.")
     if not drafts and plan.status == PlanStatus.DRAFT:
         raise Forbidden("A draft plan is visible to the secretariat and auditors only.")
     return plan
@@ -161,15 +159,13 @@ def set_municipality(
     """Put a municipality's first group of projects in the plan, with its lead participated company."""
     plan = _draft(session, plan_id)
     with tenancy.regional_scope():
-        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-        if tenant is None:
-            raise NotFound(f"Tenant {slug!r} not found.")
+        tenant = found(session.scalar(select(Tenant).where(Tenant.slug == slug)), f"Tenant {slug!r} not found.")
         lead_company_id = lead_company_id or tenant.lead_company_id
         check_lead_company(session, tenant.id, lead_company_id)
-        found = set(
+        owned = set(
             session.scalars(select(Project.id).where(Project.tenant_id == tenant.id, Project.id.in_(project_ids)))
         )
-        missing = [pid for pid in project_ids if pid not in found]
+        missing = [pid for pid in project_ids if pid not in owned]
         if missing:
             raise Unprocessable(
                 "Some projects are not projects of this municipality.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smartregion import audit
-from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.errors import Conflict, Unprocessable, found
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -82,10 +82,8 @@ def projects_query(tenant_id: int, *, status: str | None = None, domain: str | N
 
 
 def get_project(session: Session, tenant_id: int, project_id: int) -> Project:
-    project = session.scalar(select(Project).where(Project.tenant_id == tenant_id, Project.id == project_id))
-    if project is None:
-        raise NotFound(f"Project {project_id} not found.")
-    return project
+    return found(session.scalar(select(Project).where(Project.tenant_id == tenant_id, Project.id == project_id)),
+                 f"Project {project_id} not found.")
 
 
 def check_lead_company(session: Session, tenant_id: int, company_id: int | None) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Flask
 from smartregion import audit
-from smartregion.errors import Conflict, NotFound
+from smartregion.errors import Conflict, get_or_404
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -78,10 +78,7 @@ def jobs_query(filters: JobFilters, config) -> Select:
 
 def get_job(session: Session, job_id: str) -> Job:
     """A job the current scope may see (row-level security hides other tenants' jobs)."""
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"Job {job_id!r} not found.")
-    return job
+    return get_or_404(session, Job, job_id, f"Job {job_id!r} not found.")
 
 
 def _snapshot(job: Job) -> dict:

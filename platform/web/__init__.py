@@ -82,8 +82,8 @@ ROLE_PAGES = {
     ],
     "auditor": [
         ("protocol_pages.protocols_page", _l("Protocol timeline"), _l("Milestones and who is late.")),
-        ("protocol_pages.audit_page", _l("Audit log"), _l("What changed and who changed it.")),
-        ("protocol_pages.verify_page", _l("Chain verification"), _l("Check that the audit log is intact.")),
+        ("monitoring_pages.audit_page", _l("Audit log"), _l("What changed and who changed it.")),
+        ("monitoring_pages.verify_page", _l("Chain verification"), _l("Check that the audit log is intact.")),
         ("census_pages.analysis", _l("Census analysis"), _l("The region's census as charts.")),
         ("funding_pages.line_list", _l("Funding lines"), _l("European, national and regional funding.")),
         ("funding_pages.plan_list", _l("Operational plan"),

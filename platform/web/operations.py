@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from smartregion import data_packages, tenancy
 from smartregion.db import get_session
-from smartregion.errors import DomainError, NotFound
+from smartregion.errors import DomainError, NotFound, found
 from smartregion.jobs import QUEUES, JobState, console
 from smartregion.jobs.runner import UNEXPECTED_ERROR
 from smartregion.jobs.sweeper import GAVE_UP, WORKER_DIED
@@ -143,9 +143,8 @@ def request_tenant_export():
     page_secretariat(_("Only the regional technical secretariat exports a tenant's data."))
     session = get_session()
     slug = request.form.get("tenant", "")
-    tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
-    if tenant_id is None:
-        raise NotFound(_("Tenant %(slug)s not found.", slug=slug))
+    tenant_id = found(session.scalar(select(Tenant.id).where(Tenant.slug == slug)),
+                      _("Tenant %(slug)s not found.", slug=slug))
     data_packages.request(session, tenant_id, slug)
     flash(_("The data package of %(slug)s is being prepared.", slug=slug), "success")
     return redirect(url_for("operations_pages.tenant_exports"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,18 +25,28 @@ from protocol.models import (
     AdhesionRequest,
     AdhesionStatus,
     Decision,
-    NoticeRecipient,
     Protocol,
     ProtocolSignatory,
     SignatoryRole,
 )
-from protocol.services.protocols import ends_on, get_protocol
+from protocol.services.calendar import ends_on
+from protocol.services.protocols import get_protocol
 from tenants import services as tenant_services
 from tenants.models import Organization, OrganizationKind, Tenant
 from tenants.validators import municipality_name
 
 MAY_ADHERE = (OrganizationKind.MUNICIPALITY, OrganizationKind.UNION_OF_MUNICIPALITIES, OrganizationKind.UNIVERSITY,
               OrganizationKind.RESEARCH_CENTRE, OrganizationKind.PARTICIPATED_COMPANY)
+
+
+# What the domains above do when a municipality is admitted with its new tenant (monitoring: its
+# representative receives the deadline notices). Each registers its listener at start-up, by name.
+_ON_ADMISSION: dict[str, Callable[[Session, Protocol, AdhesionRequest], None]] = {}
+
+
+def on_admission(name: str, listener: Callable[[Session, Protocol, AdhesionRequest], None]) -> None:
+    """Call `listener(session, protocol, request)` when an admission opens a tenant, in its transaction."""
+    _ON_ADMISSION[name] = listener
 
 
 def request_snapshot(request: AdhesionRequest) -> dict:
@@ -223,9 +234,8 @@ def _admit(session: Session, protocol: Protocol, request: AdhesionRequest, day: 
                                                lead_company_id=request.lead_company_id, joined_on=day)
         tenant, job = tenant_services.accept_tenant(session, tenant.slug)
         request.tenant_id = tenant.id
-        if request.representative_email:
-            session.add(NoticeRecipient(protocol_id=protocol.id, tenant_id=tenant.id,
-                                        email=request.representative_email))
+        for listener in _ON_ADMISSION.values():
+            listener(session, protocol, request)
     _close(session, request, AdhesionStatus.ADMITTED, None, day, actor)
     return job
 

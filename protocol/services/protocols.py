@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from smartregion import audit
@@ -13,25 +14,26 @@ from protocol.dates import add_months
 from protocol.models import (
     AcceptanceRule,
     AdhesionRequest,
-    MonitoringReport,
     Protocol,
     ProtocolSignatory,
     SignatoryRole,
     Waiver,
 )
+from protocol.services.calendar import milestone_keys
 from tenants.models import Organization, OrganizationKind, Tenant, TenantStatus
 
 FIELDS = ("title", "region_id", "signed_on", "duration_months", "census_months", "plan_months",
           "monitoring_every_months", "acceptance_rule", "notes")
 
 
-def ends_on(protocol: Protocol) -> date:
-    """The end of the protocol: signature plus its duration (24 months)."""
-    return add_months(protocol.signed_on, protocol.duration_months)
+# What the domains above keep about a protocol (a census campaign, monitoring reports): while any of
+# it exists the protocol is history and cannot be deleted. Each domain registers its check at start-up.
+_HISTORY: dict[str, Callable[[Session, int], bool]] = {}
 
 
-def census_due_on(protocol: Protocol) -> date:
-    return add_months(protocol.signed_on, protocol.census_months)
+def keeps_history(label: str, has: Callable[[Session, int], bool]) -> None:
+    """Declare rows of another domain that tie a protocol to its history (`label` names them)."""
+    _HISTORY[label] = has
 
 
 def protocol_snapshot(protocol: Protocol) -> dict:
@@ -125,16 +127,12 @@ def update_protocol(session: Session, protocol_id: int, changes: dict, *, actor:
 def delete_protocol(session: Session, protocol_id: int, *, actor: str) -> None:
     """Delete a protocol recorded by mistake; one with adhesions or reports is history and stays."""
     protocol = get_protocol(session, protocol_id)
-    for model, label in ((AdhesionRequest, "adhesion requests"), (MonitoringReport, "monitoring reports"),
-                         (Waiver, "waivers")):
+    for model, label in ((AdhesionRequest, "adhesion requests"), (Waiver, "waivers")):
         if session.scalar(select(func.count()).select_from(model).where(model.protocol_id == protocol_id)):
             raise Conflict(f"Protocol {protocol_id} has {label}: it cannot be deleted.")
-    try:
-        from census.services import campaign_for_protocol
-    except ImportError:
-        campaign_for_protocol = None
-    if campaign_for_protocol is not None and campaign_for_protocol(session, protocol_id) is not None:
-        raise Conflict(f"Protocol {protocol_id} has a census campaign: it cannot be deleted.")
+    for label, has in _HISTORY.items():
+        if has(session, protocol_id):
+            raise Conflict(f"Protocol {protocol_id} has {label}: it cannot be deleted.")
     audit.record(session, action="protocol.delete", entity_type="protocol", entity_id=protocol.id,
                  before=protocol_snapshot(protocol), actor=actor)
     session.delete(protocol)
@@ -173,8 +171,6 @@ def waivers(session: Session, protocol_id: int) -> list[Waiver]:
 def grant_waiver(session: Session, protocol_id: int, *, milestone_key: str, reason: str | None,
                  tenant_id: int | None = None, actor: str) -> Waiver:
     """Waive a milestone for one tenant (or every tenant), always with a reason."""
-    from protocol.services.timeline import milestone_keys
-
     protocol = get_protocol(session, protocol_id)
     errors = {}
     if not reason or len(reason.strip()) < 3:

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from smartregion import audit
-from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.errors import Conflict, NotFound, Unprocessable, found
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -80,9 +80,8 @@ def open_region_dataset(session: Session, key: str, *, actor: str) -> RegionData
 
 def close_region_dataset(session: Session, key: str, *, actor: str) -> None:
     _check_key(key, region_dataset_keys())
-    row = session.scalar(select(RegionDataset).where(RegionDataset.dataset == key))
-    if row is None:
-        raise NotFound(f"Regional dataset {key!r} is not open.")
+    row = found(session.scalar(select(RegionDataset).where(RegionDataset.dataset == key)),
+                f"Regional dataset {key!r} is not open.")
     before = {"dataset": key, "opened_at": row.opened_at, "opened_by": row.opened_by}
     session.delete(row)
     session.flush()

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from tests.operations.servers import ROOT, free_port, kill_hard, start_process, stop, wait_until
 
 KNOWN_PERIODIC = {
-    "protocol.jobs.issue_monitoring_reports", "protocol.jobs.send_deadline_notices", "funding.jobs.daily_refresh",
+    "monitoring.jobs.issue_monitoring_reports", "monitoring.jobs.send_deadline_notices", "funding.jobs.daily_refresh",
     "interoperability.jobs.check_inventories", "interoperability.jobs.report_silent_feeds",
 }
 

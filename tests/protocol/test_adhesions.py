@@ -6,8 +6,9 @@ import pytest
 from smartregion.errors import Conflict, Unprocessable
 from sqlalchemy import select
 
+from monitoring.services import timeline
 from protocol.models import AcceptanceRule, AdhesionStatus, Protocol, SignatoryRole
-from protocol.services import adhesions, timeline
+from protocol.services import adhesions
 from tenants.models import Organization, OrganizationKind, Tenant
 
 COLLESALVETTI = {"kind": "municipality", "name": "Comune di Collesalvetti", "istat_code": "049008"}

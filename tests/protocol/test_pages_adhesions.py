@@ -325,7 +325,7 @@ def test_secretariat_issues_the_due_reports_by_a_job(page_client, tuscan, db, rq
     assert issued.status_code == 303
     job_id = re.search(r"job=([0-9a-f-]{36})", issued.headers["Location"]).group(1)
     job = db.get(Job, job_id)
-    assert job.func == "protocol.jobs.issue_monitoring_reports"
+    assert job.func == "monitoring.jobs.issue_monitoring_reports"
     assert job.kwargs == {"protocol_id": tuscan.id, "today": "2019-12-31"}
     assert wait_for_job(job_id)["state"] == "finished"
     page = _text(seg.get(issued.headers["Location"]))

@@ -8,8 +8,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from protocol.models import NoticeKind, ProtocolNotice
-from protocol.services import notices, protocols
+from monitoring.models import NoticeKind, ProtocolNotice
+from monitoring.services import notices
+from protocol.services import protocols
 from tenants.models import Organization, OrganizationKind, Tenant
 
 

@@ -16,7 +16,8 @@ from smartregion.web import page_language, page_secretariat, page_user
 from sqlalchemy import select
 
 from funding.services import cohesion
-from funding.views import SECRETARIAT_ONLY, _helpers, bp
+from funding.views import bp
+from funding.views.common import SECRETARIAT_ONLY, _helpers
 
 RECENT = 10
 # The file's problems, as the Italian page says them.

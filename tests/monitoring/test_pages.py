@@ -2,7 +2,8 @@
 
 from sqlalchemy import select
 
-from protocol.models import MonitoringReport, Protocol
+from monitoring.models import MonitoringReport
+from protocol.models import Protocol
 
 
 def test_auditor_pages(demo, as_user, db):

@@ -6,8 +6,9 @@ import pytest
 from smartregion.errors import Unprocessable
 from sqlalchemy import select
 
+from monitoring.services import timeline
 from protocol.models import Protocol
-from protocol.services import protocols, timeline
+from protocol.services import protocols
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from protocol.models import MonitoringReport, Protocol
-from protocol.services import monitoring, protocols
+from monitoring.models import MonitoringReport
+from monitoring.services import reports as monitoring
+from protocol.models import Protocol
+from protocol.services import protocols
 from tenants.models import Organization, OrganizationKind
 
 
@@ -79,4 +81,4 @@ def test_the_reports_job_issues_what_is_due_once(as_user, db, demo, rq_worker, w
 
 
 def test_daily_jobs_are_registered(app):
-    assert {"protocol.jobs.issue_monitoring_reports", "protocol.jobs.send_deadline_notices"} <= set(jobs.PERIODIC)
+    assert {"monitoring.jobs.issue_monitoring_reports", "monitoring.jobs.send_deadline_notices"} <= set(jobs.PERIODIC)

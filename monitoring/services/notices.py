@@ -20,9 +20,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from protocol.models import NoticeKind, NoticeRecipient, Protocol, ProtocolNotice
-from protocol.services import timeline
-from protocol.services.protocols import ends_on, get_protocol, protocols_query
+from monitoring.models import NoticeKind, NoticeRecipient, ProtocolNotice
+from monitoring.services import timeline
+from protocol.models import Protocol
+from protocol.services.calendar import ends_on
+from protocol.services.protocols import get_protocol, protocols_query
 
 APPROACHING_DAYS = 30
 OPEN_STATES = (timeline.PENDING, timeline.ON_TIME, timeline.LATE)
@@ -148,6 +150,13 @@ def add_recipient(session: Session, protocol_id: int, *, email: str, tenant_id: 
 
 
 # --- e-mail --------------------------------------------------------------------------------------
+
+def add_representative(session: Session, protocol: Protocol, request) -> None:
+    """An admitted municipality's representative receives its tenant's notices (no audit: the admission is)."""
+    if request.representative_email and request.tenant_id is not None:
+        session.add(NoticeRecipient(protocol_id=protocol.id, tenant_id=request.tenant_id,
+                                    email=request.representative_email))
+
 
 def smtp_client(url: str) -> smtplib.SMTP:
     """`smtp://user:password@host:25?starttls=1` or `smtps://host:465`."""

@@ -15,8 +15,9 @@ from smartregion.errors import NotFound
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from protocol.models import MonitoringReport, Protocol
-from protocol.services import sources, timeline
+from monitoring.models import MonitoringReport
+from monitoring.services import sources, timeline
+from protocol.models import Protocol
 from protocol.services.protocols import protocols_query
 from tenants.models import Tenant
 

@@ -1,4 +1,4 @@
-"""Background jobs of the protocol: monitoring reports and deadline notices (also run daily)."""
+"""Background jobs of the monitoring: monitoring reports and deadline notices (also run daily)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from smartregion.jobs import JobContext
 
 def issue_monitoring_reports(ctx: JobContext, *, today: str | None = None, protocol_id: int | None = None) -> dict:
     """Issue and freeze the monitoring reports due by `today` (idempotent)."""
-    from protocol.services import monitoring
+    from monitoring.services import reports as monitoring
 
     day = date.fromisoformat(today) if today else date.today()
     ctx.progress(5, "computing the reports due")
@@ -21,7 +21,7 @@ def issue_monitoring_reports(ctx: JobContext, *, today: str | None = None, proto
 
 def send_deadline_notices(ctx: JobContext, *, today: str | None = None) -> dict:
     """Store the deadline notices of `today`, then e-mail the unsent ones when SMTP_URL is set."""
-    from protocol.services import notices
+    from monitoring.services import notices
 
     day = date.fromisoformat(today) if today else date.today()
     ctx.progress(5, "computing deadlines")
