@@ -11,7 +11,7 @@ import json
 from datetime import date
 
 import marshmallow as ma
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from smartregion import audit, auth, jobs, tenancy
 from smartregion.api import paginate_query
@@ -21,7 +21,7 @@ from smartregion.web import page_language, page_secretariat, page_user
 from sqlalchemy import select
 
 from monitoring import schemas
-from monitoring.services import auditlog, notices, reports, timeline
+from monitoring.services import auditlog, documents, notices, reports, timeline
 from protocol import schemas as protocol_schemas
 from protocol.services import adhesions, protocols
 from protocol.views import (
@@ -187,8 +187,39 @@ def issue_reports_page(protocol_id: int):
 def report_page(report_id: int):
     _auditor()
     report = reports.get_report(get_session(), report_id)
-    return render_template("monitoring/report.html", report=report, verified=reports.verify(report),
-                           content=json.dumps(report.content, indent=2, ensure_ascii=False, sort_keys=True))
+    return render_template("monitoring/report.html", **_report_context(report), verified=reports.verify(report))
+
+
+@bp.get("/monitoring-reports/<int:report_id>.pdf")
+def report_pdf(report_id: int):
+    """The report as a PDF in the page's language (``?lang=en`` for English)."""
+    _auditor()
+    report = reports.get_report(get_session(), report_id)
+    html = render_template("monitoring/report_document.html", **_report_context(report))
+    name = f"monitoring-report-{report.milestone_key}-{report.id}-{page_language()}.pdf"
+    return Response(documents.pdf(html), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.get("/monitoring-reports/<int:report_id>.json")
+def report_json(report_id: int):
+    """The report's content exactly as frozen (its SHA-256 is taken over this JSON, canonicalised)."""
+    _auditor()
+    report = reports.get_report(get_session(), report_id)
+    body = json.dumps(report.content, indent=2, ensure_ascii=False, sort_keys=True)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="monitoring-report-{report.id}.json"'})
+
+
+@bp.app_template_filter("milestone")
+def milestone_name(key: str) -> str:
+    return documents.milestone_label(key, page_language())
+
+
+def _report_context(report) -> dict:
+    content = report.content
+    keys = {report.milestone_key, *(content.get("milestones") or {}), "census", "operational-plan"}
+    return {"report": report, "content": content, "labels": documents.milestone_labels(keys, page_language())}
 
 
 # --- audit log -----------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ MENU_LABELS = {
     "funding_pages.line_list": _l("Funding"),
     "funding_pages.plan_list": _l("Plan"),
     "protocol_pages.protocols_page": _l("Protocol"),
-    "protocol_pages.verify_page": _l("Verification"),
+    "monitoring_pages.verify_page": _l("Verification"),
 }
 # Pages reached from the menu's "More" list rather than from its row.
 MENU_MORE = {"operations_pages.jobs_page", "operations_pages.tenant_exports", "publication_pages.open_datasets"}
@@ -161,8 +161,9 @@ def error_explanation(status: int, detail: str | None) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from . import operations
+    from . import formatting, operations
 
+    formatting.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(operations.bp)
     app.extensions["smartregion.home_sections"] = []
