@@ -247,3 +247,10 @@ def audit_page():
 def verify_page():
     _auditor()
     return render_template("monitoring/verify.html", result=audit.verify(get_session()))
+
+
+@bp.record_once
+def _register_home(state) -> None:
+    from monitoring import home
+
+    home.init_app(state.app)

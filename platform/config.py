@@ -94,6 +94,9 @@ class Config:
     # the assets alone, and no page reaches outside the platform.
     MAP_TILE_URL: str | None = None
     MAP_TILE_ATTRIBUTION = ""
+    # The region whose municipal boundaries the maps draw as their plain base layer (as the shipped
+    # boundaries name it) and colour by census state on the regional home.
+    MAP_REGION = "Toscana"
 
     # Open data (publication module): the DCAT-AP_IT catalogue and the OGC API - Features.
     PUBLICATION_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"

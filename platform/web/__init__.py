@@ -35,6 +35,7 @@ VENDOR_DIRS = {
     "bootstrap-italia": NODE_MODULES / "bootstrap-italia" / "dist",
     "chart.js": NODE_MODULES / "chart.js" / "dist",
     "leaflet": NODE_MODULES / "leaflet" / "dist",
+    "leaflet.markercluster": NODE_MODULES / "leaflet.markercluster" / "dist",
     "axe-core": NODE_MODULES / "axe-core",
 }
 
