@@ -20,6 +20,7 @@ from .api import WRITERS
 from .kinds import KINDS
 from .validation import crs_labels
 
+REJECTIONS_PAGE = 20  # rejected rows shown per page of an upload (the CSV holds them all)
 bp = Blueprint("inventory_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/inventories")
 
@@ -94,8 +95,15 @@ def upload(slug: str):
 def upload_detail(slug: str, upload_id: int):
     page_user()
     tenant = auth.enter_tenant(slug)
-    item = services.get_upload(get_session(), tenant.id, upload_id)
-    return render_template("inventories/upload.html", tenant=tenant, upload=item)
+    session = get_session()
+    item = services.get_upload(session, tenant.id, upload_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    rejected, total = services.rejections_page(session, tenant.id, upload_id, page, REJECTIONS_PAGE)
+    kind = KINDS.get(item.kind)
+    label = (kind.label_it if page_language() == "it" else kind.label_en) if kind else item.kind
+    return render_template("inventories/upload.html", tenant=tenant, upload=item, rejected=rejected,
+                           rejected_total=total, page=page, pages=max(1, -(-total // REJECTIONS_PAGE)),
+                           kind_label=label)
 
 
 @bp.get("/tenants/<slug>/inventories/map")

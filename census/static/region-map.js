@@ -7,7 +7,7 @@
   if (!box || !window.L) { return; }
   var colours = {"late": "#d9364f", "not-started": "#5c6f82", "in-progress": "#ffb400", "submitted": "#0066cc",
                  "accepted": "#008055"};
-  var map = L.map(box, {zoomControl: true, attributionControl: false, keyboard: false, scrollWheelZoom: false,
+  var map = L.map(box, {zoomControl: false, attributionControl: false, keyboard: false, scrollWheelZoom: false,
                         fadeAnimation: false, zoomAnimation: false});
   map.setView([43.45, 11.1], 7);
   fetch(box.dataset.layerUrl, {credentials: "same-origin"})

@@ -18,7 +18,8 @@ def _token(html: str) -> str:
 
 def _submission_id(client, slug: str, schema_key: str) -> int:
     html = client.get(f"/tenants/{slug}/census").get_data(as_text=True)
-    match = re.search(rf'/tenants/{slug}/census/submissions/(\d+)">\d+</a></td>\s*<td data-schema-key="{schema_key}">', html)
+    match = re.search(rf'/tenants/{slug}/census/submissions/(\d+)">\d+</a></td>\s*<td data-schema-key="{schema_key}">',
+                      html)
     assert match, html
     return int(match.group(1))
 

@@ -9,6 +9,7 @@ test. One browser for the session, one login per role.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from urllib.parse import urlsplit
@@ -119,6 +120,7 @@ def walked(browser, live_server, app, artifacts):
         results["pages"][role] = walked_paths
         context.close()
         assert refused == [], f"the pages broke their Content-Security-Policy: {refused}"
+    log.close()
     slowest = sorted(results["timings"].items(), key=lambda item: -item[1])[:10]
     (folder / "timings.txt").write_text("".join(f"{ms:7.1f} ms  {page}\n" for page, ms in slowest))
     return results
@@ -139,3 +141,75 @@ def test_no_page_has_a_serious_accessibility_violation_in_either_language_or_wid
 
 def test_no_page_takes_the_server_more_than_300_ms(walked):
     assert walked["slow"] == {}
+
+
+def _logged_in(browser, live_server, username, viewport):
+    context = browser.new_context(base_url=live_server, viewport=viewport)
+    context.set_default_timeout(20_000)
+    tab = context.new_page()
+    tab.goto("/")
+    tab.fill("#username", username)
+    tab.fill("#password", username)
+    tab.click("[data-testid=login-submit]")
+    tab.wait_for_selector("[data-testid=user-badge]")
+    return context, tab
+
+
+def test_the_header_is_one_row_at_1366_and_a_menu_button_on_a_phone(browser, live_server, walked, artifacts):
+    context, tab = _logged_in(browser, live_server, "segreteria", DESKTOP)
+    tops = tab.eval_on_selector_all("[data-testid=menu-items] > li", "items => items.map(i => i.offsetTop)")
+    assert len(tops) >= 8 and len(set(tops)) == 1, f"the menu wraps: {tops}"
+    assert not tab.locator("[data-testid=menu-toggle]").is_visible()
+    loaded = tab.evaluate("""async () => { await document.fonts.ready;
+        return [...document.fonts].some(f => f.family.includes('Titillium') && f.status === 'loaded'); }""")
+    assert loaded, "Titillium Web did not load"
+    footer = tab.locator("[data-testid=footer-links]").inner_text()
+    assert "Dichiarazione di accessibilità" in footer and "Privacy" in footer and "Note legali" in footer
+
+    tab.set_viewport_size(PHONE)
+    toggle = tab.locator("[data-testid=menu-toggle]")
+    assert toggle.is_visible() and not tab.locator("[data-testid=menu-items]").is_visible()
+    header = tab.locator("[data-testid=header]").bounding_box()
+    title = tab.locator("h1").bounding_box()
+    assert title["y"] >= header["y"] + header["height"], "the header covers the title"
+    toggle.click()
+    tab.locator("[data-testid=menu-items]").wait_for(state="visible")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    tab.screenshot(path=str(artifacts / "walk" / "menu-open-secretariat-390.png"))
+    tab.keyboard.press("Escape")
+    tab.locator("[data-testid=menu-items]").wait_for(state="hidden")
+    context.close()
+
+
+def test_the_region_map_charts_and_timeline_are_drawn(browser, live_server, walked):
+    context, tab = _logged_in(browser, live_server, "revisore", DESKTOP)
+    tab.wait_for_selector("#region-map[data-features]")
+    assert int(tab.get_attribute("#region-map", "data-features")) > 250  # Tuscany's municipalities
+    assert tab.locator("[data-testid=region-map-list] tbody tr").count() == 5
+    tab.goto("/census/analysis")
+    tab.wait_for_selector("canvas[data-drawn]")
+    assert tab.locator("canvas[data-drawn]").count() >= 3
+    tab.goto("/protocols/1")
+    assert tab.locator("[data-testid=gantt] .sr-gantt-row").count() >= 6
+    assert tab.locator("[data-testid=matrix-legend] li").count() == 5
+    context.close()
+
+
+def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(browser, live_server, walked):
+    context, tab = _logged_in(browser, live_server, "firenze-comune", DESKTOP)
+    tab.goto("/tenants/firenze/census")
+    tab.locator("[data-testid=submissions] tbody tr:has([data-schema-key=projects]) a[href$='/form']").first.click()
+    box = tab.locator("[data-location-for][data-ready]").first
+    box.scroll_into_view_if_needed()
+    field = tab.locator("#" + box.get_attribute("data-location-for"))
+    box.click(position={"x": 150, "y": 100})
+    value = json.loads(field.input_value())
+    assert value["type"] == "Point" and len(value["coordinates"]) == 2
+    lon, lat = value["coordinates"]
+    assert 9 < lon < 13 and 42 < lat < 45  # somewhere over Tuscany, where the map opens
+    assert tab.locator(".leaflet-marker-icon").count() >= 1
+    field.fill('{"type": "Point", "coordinates": [11.2558, 43.7696]}')
+    field.dispatch_event("input")
+    marker = tab.locator("[data-location-for][data-ready] .leaflet-marker-icon").first
+    assert marker.is_visible()
+    context.close()

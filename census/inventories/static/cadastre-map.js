@@ -10,7 +10,7 @@
                  "sewer": "#78350f", "gas": "#a16207", "electricity": "#b91c1c", "district-heating": "#c2410c",
                  "telecom": "#047857"};
   var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  var map = L.map(box, {fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still})
+  var map = L.map(box, {fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still, maxZoom: 19})
     .setView([43.45, 11.1], 8);  // Tuscany, until the layer is in
   L.control.scale({imperial: false}).addTo(map);
   if (config.tileUrl) {
@@ -68,7 +68,7 @@
         var colour = colours[category] || "#0066cc";
         // Points of a category gather in clusters (Leaflet.markercluster); lines are drawn as they are.
         var layer = L.markerClusterGroup ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-                                                                  maxClusterRadius: 50}) : L.featureGroup();
+                                                                  maxClusterRadius: 50, disableClusteringAtZoom: 16}) : L.featureGroup();
         var shapes = L.geoJSON({type: "FeatureCollection", features: byCategory[category]}, {
           pointToLayer: function (feature, latlng) {
             return L.circleMarker(latlng, {radius: 6, color: "#ffffff", weight: 1.5, fillColor: colour, fillOpacity: 0.9});
