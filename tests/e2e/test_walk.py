@@ -55,11 +55,16 @@ def _server_ms(page) -> float:
 
 
 @pytest.fixture(scope="module")
-def walked(browser, live_server, app, artifacts):
-    """Walk every role's pages once; the tests below read what the walk found."""
+def seeded(app):
     from smartregion.cli import seed_demo
 
     seed_demo(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def walked(browser, live_server, seeded, artifacts):
+    """Walk every role's pages once; the tests below read what the walk found."""
     folder = artifacts / "walk"
     folder.mkdir(parents=True, exist_ok=True)
     origin = live_server.rstrip("/")
@@ -143,20 +148,9 @@ def test_no_page_takes_the_server_more_than_300_ms(walked):
     assert walked["slow"] == {}
 
 
-def _logged_in(browser, live_server, username, viewport):
-    context = browser.new_context(base_url=live_server, viewport=viewport)
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    tab.goto("/")
-    tab.fill("#username", username)
-    tab.fill("#password", username)
-    tab.click("[data-testid=login-submit]")
-    tab.wait_for_selector("[data-testid=user-badge]")
-    return context, tab
-
-
-def test_the_header_is_one_row_at_1366_and_a_menu_button_on_a_phone(browser, live_server, walked, artifacts):
-    context, tab = _logged_in(browser, live_server, "segreteria", DESKTOP)
+def test_the_header_is_one_row_at_1366_and_a_menu_button_on_a_phone(page, login, artifacts):
+    page.set_viewport_size(DESKTOP)
+    tab = login("segreteria")
     tops = tab.eval_on_selector_all("[data-testid=menu-items] > li", "items => items.map(i => i.offsetTop)")
     assert len(tops) >= 8 and len(set(tops)) == 1, f"the menu wraps: {tops}"
     assert not tab.locator("[data-testid=menu-toggle]").is_visible()
@@ -175,14 +169,15 @@ def test_the_header_is_one_row_at_1366_and_a_menu_button_on_a_phone(browser, liv
     toggle.click()
     tab.locator("[data-testid=menu-items]").wait_for(state="visible")
     assert toggle.get_attribute("aria-expanded") == "true"
-    tab.screenshot(path=str(artifacts / "walk" / "menu-open-secretariat-390.png"))
+    tab.screenshot(path=str(artifacts / "menu-open-secretariat-390.png"))
+    tab.wait_for_timeout(600)  # the menu slides in; it closes once it is there
     tab.keyboard.press("Escape")
     tab.locator("[data-testid=menu-items]").wait_for(state="hidden")
-    context.close()
 
 
-def test_the_region_map_charts_and_timeline_are_drawn(browser, live_server, walked):
-    context, tab = _logged_in(browser, live_server, "revisore", DESKTOP)
+def test_the_region_map_charts_and_timeline_are_drawn(page, login):
+    page.set_viewport_size(DESKTOP)
+    tab = login("revisore")
     tab.wait_for_selector("#region-map[data-features]")
     assert int(tab.get_attribute("#region-map", "data-features")) > 250  # Tuscany's municipalities
     assert tab.locator("[data-testid=region-map-list] tbody tr").count() == 5
@@ -192,11 +187,11 @@ def test_the_region_map_charts_and_timeline_are_drawn(browser, live_server, walk
     tab.goto("/protocols/1")
     assert tab.locator("[data-testid=gantt] .sr-gantt-row").count() >= 6
     assert tab.locator("[data-testid=matrix-legend] li").count() == 5
-    context.close()
 
 
-def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(browser, live_server, walked):
-    context, tab = _logged_in(browser, live_server, "firenze-comune", DESKTOP)
+def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(page, login):
+    page.set_viewport_size(DESKTOP)
+    tab = login("firenze-comune")
     tab.goto("/tenants/firenze/census")
     tab.locator("[data-testid=submissions] tbody tr:has([data-schema-key=projects]) a[href$='/form']").first.click()
     box = tab.locator("[data-location-for][data-ready]").first
@@ -212,4 +207,3 @@ def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(browser, liv
     field.dispatch_event("input")
     marker = tab.locator("[data-location-for][data-ready] .leaflet-marker-icon").first
     assert marker.is_visible()
-    context.close()
