@@ -16,7 +16,7 @@ def init_app(app, api):
                _l("Campaigns, survey schemas and submissions."), order=30)
     for role, order in (("secretariat", 40), ("auditor", 40)):
         menu_entry(app, role, "census_pages.analysis", _l("Census analysis"), _l("The region's census as charts."),
-                   order=order)
+                   order=order, menu=_l("Analysis"))
     menu_entry(app, "municipality", "census_pages.tenant_submissions", _l("Census forms"),
                _l("Your surveys, drafts and submissions."), order=10)
     keeps_history("a census campaign", lambda session, protocol_id:

@@ -13,9 +13,10 @@ def init_app(app, api):
     app.register_blueprint(views.bp)
     for role, order in (("secretariat", 60), ("auditor", 50)):
         menu_entry(app, role, "funding_pages.line_list", _l("Funding lines"),
-                   _l("European, national and regional funding."), order=order)
+                   _l("European, national and regional funding."), order=order, menu=_l("Funding"))
         menu_entry(app, role, "funding_pages.plan_list", _l("Operational plan"),
-                   _l("The plan of the projects to fund, its versions and approval."), order=order + 10)
+                   _l("The plan of the projects to fund, its versions and approval."), order=order + 10,
+                   menu=_l("Plan"))
     menu_entry(app, "municipality", "funding_pages.project_list", _l("Projects"),
                _l("Your smart-city projects and their funding."), order=20)
     jobs.periodic(

@@ -12,7 +12,7 @@ def init_app(app, api) -> None:
     api.register_blueprint(api_module.blp)
     app.register_blueprint(views.bp)
     menu_entry(app, "secretariat", "interoperability_pages.standards_page", _l("Data standards"),
-               _l("Regional sensor and data standards."), order=50)
+               _l("Regional sensor and data standards."), order=50, menu=_l("Standards"))
     for role, order in (("municipality", 30), ("utility", 20)):
         menu_entry(app, role, "interoperability_pages.feeds", _l("Data feeds"),
                    _l("The feeds registered and their conformance."), order=order)

@@ -388,3 +388,30 @@ def remove_broker(slug: str, broker_id: int):
     brokers.remove(get_session(), tenant.id, broker_id, actor=user.username)
     flash(_("The context broker was removed."), "success")
     return redirect(url_for(".brokers_page", slug=slug), 303)
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+def _home_feeds(user, tenant_slug):
+    """The feeds of the person's tenant that fail conformance, on the utility's and the officer's home."""
+    if user.role not in ("utility", "municipality") or not tenant_slug:
+        return None
+    from smartregion import tenancy
+    from smartregion.registry import Tenant
+    from sqlalchemy import select
+
+    session = get_session()
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+    if tenant is None:
+        return None
+    with tenancy.tenant_context(tenant.id):
+        rows = session.scalars(services.feeds_query()).all()
+    failing = [feed for feed in rows if feed.received and feed.accepted < feed.received]
+    return {"template": "interoperability/_home_feeds.html", "slug": tenant_slug, "feeds": rows, "failing": failing}
+
+
+@bp.record_once
+def _register_home(state) -> None:
+    from smartregion.web import home_section
+
+    home_section(state.app, _home_feeds)

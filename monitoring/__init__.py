@@ -22,7 +22,7 @@ def init_app(app, api):
     menu_entry(app, "auditor", "monitoring_pages.audit_page", _l("Audit log"), _l("What changed and who changed it."),
                order=20)
     menu_entry(app, "auditor", "monitoring_pages.verify_page", _l("Chain verification"),
-               _l("Check that the audit log is intact."), order=30)
+               _l("Check that the audit log is intact."), order=30, menu=_l("Verification"))
     keeps_history("monitoring reports", lambda session, protocol_id: bool(session.scalar(
         select(func.count()).select_from(MonitoringReport).where(MonitoringReport.protocol_id == protocol_id))))
     on_admission("monitoring.notice-recipient", notices.add_representative)

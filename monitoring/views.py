@@ -19,6 +19,7 @@ from smartregion.db import get_session
 from smartregion.errors import DomainError, Unprocessable
 from smartregion.registry import Organization, organization_kind_label, slugs_by_id, tenant_id_of
 from smartregion.web import page_language, page_secretariat, page_user
+from smartregion.web.downloads import attachment
 from smartregion.web.forms import (
     field_errors,
     followable_job,
@@ -33,7 +34,7 @@ from smartregion.web.pages import on_refusal
 from sqlalchemy import select
 
 from monitoring import schemas
-from monitoring.services import auditlog, notices, reports, timeline
+from monitoring.services import auditlog, documents, notices, reports, timeline
 from protocol import services as protocol_services
 
 bp = Blueprint("monitoring_pages", __name__, template_folder="templates")
@@ -182,8 +183,37 @@ def issue_reports_page(protocol_id: int):
 def report_page(report_id: int):
     _auditor()
     report = reports.get_report(get_session(), report_id)
-    return render_template("monitoring/report.html", report=report, verified=reports.verify(report),
-                           content=json.dumps(report.content, indent=2, ensure_ascii=False, sort_keys=True))
+    return render_template("monitoring/report.html", **_report_context(report), verified=reports.verify(report))
+
+
+@bp.get("/monitoring-reports/<int:report_id>.pdf")
+def report_pdf(report_id: int):
+    """The report as a PDF in the page's language (``?lang=en`` for English)."""
+    _auditor()
+    report = reports.get_report(get_session(), report_id)
+    html = render_template("monitoring/report_document.html", **_report_context(report))
+    name = f"monitoring-report-{report.milestone_key}-{report.id}-{page_language()}.pdf"
+    return attachment(documents.pdf(html), "application/pdf", name, inline=True)
+
+
+@bp.get("/monitoring-reports/<int:report_id>.json")
+def report_json(report_id: int):
+    """The report's content exactly as frozen (its SHA-256 is taken over this JSON, canonicalised)."""
+    _auditor()
+    report = reports.get_report(get_session(), report_id)
+    body = json.dumps(report.content, indent=2, ensure_ascii=False, sort_keys=True)
+    return attachment(body, "application/json", f"monitoring-report-{report.id}.json")
+
+
+@bp.app_template_filter("milestone")
+def milestone_name(key: str) -> str:
+    return documents.milestone_label(key, page_language())
+
+
+def _report_context(report) -> dict:
+    content = report.content
+    keys = {report.milestone_key, *(content.get("milestones") or {}), "census", "operational-plan"}
+    return {"report": report, "content": content, "labels": documents.milestone_labels(keys, page_language())}
 
 
 # --- audit log -----------------------------------------------------------------------------------
@@ -211,3 +241,10 @@ def audit_page():
 def verify_page():
     _auditor()
     return render_template("monitoring/verify.html", result=audit.verify(get_session()))
+
+
+@bp.record_once
+def _register_home(state) -> None:
+    from monitoring import home
+
+    home.init_app(state.app)

@@ -96,6 +96,9 @@ class Config:
     # the assets alone, and no page reaches outside the platform.
     MAP_TILE_URL: str | None = None
     MAP_TILE_ATTRIBUTION = ""
+    # The region whose municipal boundaries the maps draw as their plain base layer (as the shipped
+    # boundaries name it) and colour by census state on the regional home.
+    MAP_REGION = "Toscana"
 
     # Open data (publication module): the DCAT-AP_IT catalogue and the OGC API - Features.
     PUBLICATION_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -143,7 +146,21 @@ class Config:
     PERIODIC_SCHEDULE = ""  # JSON: {"funding.jobs.daily_refresh": "15 5 * * *", "*": "every 30s", ...}
     METRICS_TOKEN: str | None = None  # /metrics answers only with this bearer token
 
+    # The footer's links: an external page when its URL is set (AgID's form for the accessibility
+    # statement, the body's privacy notice...), the platform's own page otherwise, showing the text set
+    # here in either language (paragraphs separated by blank lines) or a default one.
+    FOOTER_ACCESSIBILITY_URL: str | None = None
+    FOOTER_ACCESSIBILITY_TEXT_IT = ""
+    FOOTER_ACCESSIBILITY_TEXT_EN = ""
+    FOOTER_PRIVACY_URL: str | None = None
+    FOOTER_PRIVACY_TEXT_IT = ""
+    FOOTER_PRIVACY_TEXT_EN = ""
+    FOOTER_LEGAL_NOTES_URL: str | None = None
+    FOOTER_LEGAL_NOTES_TEXT_IT = ""
+    FOOTER_LEGAL_NOTES_TEXT_EN = ""
+
     BABEL_DEFAULT_LOCALE = "it"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Rome"
     LANGUAGES = ["it", "en"]
     PAGE_SIZE = 50
     RQ_ASYNC = True

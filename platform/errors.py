@@ -114,7 +114,10 @@ def wants_html() -> bool:
 def render(status: int, title: str, detail: str | None = None, errors: dict | None = None,
            headers: dict | None = None) -> Response:
     if wants_html():
-        html = render_template("error.html", status=status, title=title, detail=detail, errors=errors or {})
+        from smartregion.web import error_explanation
+
+        html = render_template("error.html", status=status, title=title, errors=errors or {},
+                               **error_explanation(status, detail))
         response = Response(html, status=status, mimetype="text/html")
         for name, value in (headers or {}).items():
             response.headers[name] = value

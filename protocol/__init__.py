@@ -14,4 +14,4 @@ def init_app(app, api):
     menu_entry(app, "secretariat", "protocol_pages.protocols_page", _l("Protocol"),
                _l("Timeline, milestones and adhesions."), order=20)
     menu_entry(app, "auditor", "protocol_pages.protocols_page", _l("Protocol timeline"),
-               _l("Milestones and who is late."), order=10)
+               _l("Milestones and who is late."), order=10, menu=_l("Protocol"))

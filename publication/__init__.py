@@ -14,4 +14,5 @@ def init_app(app, api):
     app.register_blueprint(views.bp)
     for role, order in (("secretariat", 80), ("auditor", 70)):
         menu_entry(app, role, "publication_pages.open_datasets", _l("Open data"),
-                   _l("What is published in the catalogue and the OGC API, and who harvests it."), order=order)
+                   _l("What is published in the catalogue and the OGC API, and who harvests it."), order=order,
+                   more=True)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from smartregion import audit, jobs
 from smartregion.errors import NotFound, Unprocessable
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from . import profiles, territory
@@ -366,6 +366,20 @@ def rejections(session: Session, tenant_id: int, upload_id: int) -> Iterator[Rej
         .execution_options(yield_per=5000))
     for row in result:
         yield Rejection(*row)
+
+
+def rejections_page(session: Session, tenant_id: int, upload_id: int, page: int = 1,
+                    size: int = 20) -> tuple[list[Rejection], int]:
+    """One page of the rejected rows in file order, and how many there are in all."""
+    get_upload(session, tenant_id, upload_id)
+    where = (InventoryRejection.tenant_id == tenant_id, InventoryRejection.upload_id == upload_id)
+    total = session.scalar(select(func.count()).select_from(InventoryRejection).where(*where)) or 0
+    rows = session.execute(
+        select(InventoryRejection.line, InventoryRejection.field, InventoryRejection.code,
+               InventoryRejection.reason, InventoryRejection.value)
+        .where(*where).order_by(InventoryRejection.line, InventoryRejection.id)
+        .offset((max(page, 1) - 1) * size).limit(size)).all()
+    return [Rejection(*row) for row in rows], total
 
 
 def error_report_csv(session: Session, tenant_id: int, upload_id: int) -> str:

@@ -135,3 +135,32 @@ def for_tenant(session, tenant_id: int) -> Territory | None:
     code = session.scalar(select(Organization.istat_code).join(Tenant, Tenant.municipality_id == Organization.id)
                           .where(Tenant.id == tenant_id))
     return territory(code) if code else None
+
+
+@lru_cache(maxsize=4)
+def region_outlines(region: str, tolerance: float = 0.002) -> dict:
+    """The region's municipal boundaries for a map in the browser: simplified (``tolerance`` in degrees,
+    about 200 m), coordinates rounded to 4 decimals (about 10 m); properties ``istat_code`` and ``name``."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    features = []
+    with gzip.open(BOUNDARIES, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if f'"region":"{region}"' not in line and f'"region": "{region}"' not in line:
+                continue
+            feature = json.loads(line)
+            geometry = shapely.set_precision(
+                shape(feature["geometry"]).simplify(tolerance, preserve_topology=True), 0.0001)
+            if geometry.is_empty:
+                continue
+            features.append({"type": "Feature", "id": feature["properties"]["istat_code"],
+                             "properties": {"istat_code": feature["properties"]["istat_code"],
+                                            "name": feature["properties"]["name"]},
+                             "geometry": mapping(geometry)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def boundary(istat_code: str) -> dict | None:
+    """The municipality's boundary as a GeoJSON Feature (as shipped, not widened)."""
+    return _feature(istat_code)

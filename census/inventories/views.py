@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import astuple
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from smartregion import auth, ratelimit
@@ -15,11 +15,12 @@ from smartregion.storage import put_upload, storage
 from smartregion.web import page_language, page_user
 from smartregion.web.downloads import streamed
 
-from . import cadastre, services
+from . import cadastre, services, territory
 from .api import WRITERS
 from .columns import crs_labels
 from .kinds import KINDS
 
+REJECTIONS_PAGE = 20  # rejected rows shown per page of an upload (the CSV holds them all)
 bp = Blueprint("inventory_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/inventories")
 
@@ -94,8 +95,15 @@ def upload(slug: str):
 def upload_detail(slug: str, upload_id: int):
     page_user()
     tenant = auth.enter_tenant(slug)
-    item = services.get_upload(get_session(), tenant.id, upload_id)
-    return render_template("inventories/upload.html", tenant=tenant, upload=item)
+    session = get_session()
+    item = services.get_upload(session, tenant.id, upload_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    rejected, total = services.rejections_page(session, tenant.id, upload_id, page, REJECTIONS_PAGE)
+    kind = KINDS.get(item.kind)
+    label = (kind.label_it if page_language() == "it" else kind.label_en) if kind else item.kind
+    return render_template("inventories/upload.html", tenant=tenant, upload=item, rejected=rejected,
+                           rejected_total=total, page=page, pages=max(1, -(-total // REJECTIONS_PAGE)),
+                           kind_label=label)
 
 
 @bp.get("/tenants/<slug>/inventories/map")
@@ -124,3 +132,42 @@ def map_sample(slug: str):
     chunks = streamed(tenant.id, functools.partial(cadastre.geojson_chunks, limit=MAP_LIMIT), tenant.id, None)
     return Response(chunks, mimetype="application/geo+json",
                     headers={"X-Sample-Limit": str(MAP_LIMIT), "Cache-Control": "private, no-store"})
+
+
+@bp.get("/tenants/<slug>/inventories/outline.geojson")
+def municipality_outline(slug: str):
+    """The tenant's municipality boundary, the map's plain base layer when no tile server is configured."""
+    page_user()
+    tenant = auth.enter_tenant(slug)
+    code = tenant.municipality.istat_code if tenant.municipality else None
+    feature = territory.boundary(code) if code else None
+    if feature is None:
+        return jsonify({"type": "FeatureCollection", "features": []})
+    response = jsonify({"type": "FeatureCollection", "features": [feature]})
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def _home_imports(user, tenant_slug):
+    """The utility's last imports with their state and rejected rows, on its home."""
+    if user.role != "utility" or not tenant_slug:
+        return None
+    from smartregion import tenancy
+    from smartregion.registry import Tenant
+    from sqlalchemy import select
+
+    session = get_session()
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+    if tenant is None:
+        return None
+    with tenancy.tenant_context(tenant.id):
+        uploads = session.scalars(services.uploads_query(tenant.id).limit(5)).all()
+    return {"template": "inventories/_home_imports.html", "slug": tenant_slug, "uploads": uploads,
+            "kinds": {slug: kind for slug, kind in KINDS.items()}}
+
+
+@bp.record_once
+def _register_home(state) -> None:
+    from smartregion.web import home_section
+
+    home_section(state.app, _home_imports)

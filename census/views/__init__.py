@@ -11,4 +11,4 @@ from flask import Blueprint
 bp = Blueprint("census_pages", "census", template_folder="templates", static_folder="static",
                static_url_path="/static/census")
 
-from census.views import campaigns, overview, schemas, submissions  # noqa: E402,F401  (they add their routes to bp)
+from census.views import campaigns, home, overview, region_map, schemas, submissions  # noqa: E402,F401  (they add their routes to bp)

@@ -35,6 +35,7 @@ VENDOR_DIRS = {
     "bootstrap-italia": NODE_MODULES / "bootstrap-italia" / "dist",
     "chart.js": NODE_MODULES / "chart.js" / "dist",
     "leaflet": NODE_MODULES / "leaflet" / "dist",
+    "leaflet.markercluster": NODE_MODULES / "leaflet.markercluster" / "dist",
     "axe-core": NODE_MODULES / "axe-core",
 }
 
@@ -46,6 +47,13 @@ ROLE_LABELS = {
     "auditor": _l("Auditor"),
 }
 
+# The footer's links: each an external URL when configured, the platform's own page otherwise.
+FOOTER_PAGES = (
+    ("accessibility", _l("Accessibility statement")),
+    ("privacy", _l("Privacy")),
+    ("legal-notes", _l("Legal notes")),
+)
+
 # Titles of error pages (errors.py and werkzeug), listed so that the catalogue translates them.
 ERROR_TITLES = (
     _l("Bad request"), _l("Authentication required"), _l("Forbidden"), _l("Not found"), _l("Conflict"),
@@ -56,9 +64,46 @@ ERROR_TITLES = (
 )
 
 
-def init_app(app: Flask) -> None:
-    from . import operations
+# What each error means to a person, in place of the generic English text of the HTTP library.
+ERROR_EXPLANATIONS = {
+    400: _l("The page could not understand the request: go back, check what you typed and try again."),
+    401: _l("You need to log in to see this page."),
+    403: _l("Your role does not allow you to open this page or to do this."),
+    404: _l("The page you asked for does not exist, or it is not among those you can see. Check the address, "
+            "or start again from the home page."),
+    405: _l("This page cannot be used this way: start again from the page that links to it."),
+    409: _l("The change conflicts with the data as they are now: reload the page and try again."),
+    413: _l("The file or the form is too large."),
+    429: _l("Too many requests in a short time: wait a minute and try again."),
+    500: _l("Something went wrong on our side; the error has been logged. Try again in a few minutes."),
+    503: _l("The service is not available right now; retry in a moment."),
+}
+# Details of the platform's own errors, listed so that the catalogue translates them on the pages.
+ERROR_DETAILS = (
+    _l("The request was refused to protect tenant data."),
+    _l("A value in the request is out of range or of the wrong type."),
+    _l("The database is not reachable right now; retry in a moment."),
+    _l("An unexpected error occurred; it has been logged."),
+    _l("The request does not match the expected schema."),
+    _l("The request body is not valid JSON."),
+)
 
+
+def error_explanation(status: int, detail: str | None) -> dict:
+    """The error page's text: the detail when it says something specific (translated when the catalogue
+    knows it), the explanation of the status when it is the HTTP library's generic description."""
+    from werkzeug.exceptions import default_exceptions
+
+    generic = default_exceptions.get(status)
+    if not detail or (generic is not None and detail == generic.description):
+        return {"detail": None, "explanation": ERROR_EXPLANATIONS.get(status)}
+    return {"detail": _(detail), "explanation": ERROR_EXPLANATIONS.get(status) if status >= 500 else None}
+
+
+def init_app(app: Flask) -> None:
+    from . import formatting, operations
+
+    formatting.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(operations.bp)
     app.extensions["smartregion.home_sections"] = []
@@ -68,9 +113,9 @@ def init_app(app: Flask) -> None:
             ("municipality", _l("Your imports and reports, and how they went."), 50),
             ("utility", _l("Your imports and reports, and how they went."), 40),
             ("auditor", _l("Imports, reports and periodic work."), 90)):
-        menu_entry(app, role, "operations_pages.jobs_page", _l("Background jobs"), text, order=order)
+        menu_entry(app, role, "operations_pages.jobs_page", _l("Background jobs"), text, order=order, more=True)
     menu_entry(app, "secretariat", "operations_pages.tenant_exports", _l("Tenant data packages"),
-               _l("Everything a municipality's tenant holds, as one archive."), order=100)
+               _l("Everything a municipality's tenant holds, as one archive."), order=100, more=True)
     app.context_processor(_layout_context)
     app.add_template_filter(width_class)
     app.before_request(_csrf_protect)
@@ -87,14 +132,17 @@ def home_section(app: Flask, provider, *, order: int = 100) -> None:
     sections.sort(key=lambda item: item[0])
 
 
-def menu_entry(app: Flask, role: str, endpoint: str, title, text, *, order: int) -> None:
+def menu_entry(app: Flask, role: str, endpoint: str, title, text, *, order: int, menu=None,
+               more: bool = False) -> None:
     """List a page among those a role works with (menu and home page), by its endpoint.
 
-    Each module lists its own pages from its ``init_app``; entries show in ``order``. A page that needs
-    a tenant (an endpoint with a ``slug``) is listed only when the user has one.
+    Each module lists its own pages from its ``init_app``; entries show in ``order``. ``menu`` is a
+    shorter name for the header's menu, so that it stays on one row at 1366 px; a page ``more`` is
+    reached from the menu's "More" list rather than from its row. A page that needs a tenant (an
+    endpoint with a ``slug``) is listed only when the user has one.
     """
     entries = app.extensions["smartregion.menu"].setdefault(role, [])
-    entries.append((order, endpoint, title, text))
+    entries.append((order, endpoint, title, text, menu or title, more))
     entries.sort(key=lambda item: item[0])
 
 
@@ -116,7 +164,7 @@ def current_tenant_slug(user: auth.User | None) -> str | None:
 def role_pages(user: auth.User, tenant_slug: str | None) -> list[dict]:
     """The pages of the user's role that exist in this installation, with their URLs."""
     pages = []
-    for _order, endpoint, title, text in current_app.extensions["smartregion.menu"].get(user.role, []):
+    for _order, endpoint, title, text, menu, more in current_app.extensions["smartregion.menu"].get(user.role, []):
         values = {}
         if "slug" in _endpoint_arguments(endpoint):
             if not tenant_slug:
@@ -126,7 +174,7 @@ def role_pages(user: auth.User, tenant_slug: str | None) -> list[dict]:
             url = url_for(endpoint, **values)
         except BuildError:
             continue
-        pages.append({"endpoint": endpoint, "title": title, "text": text, "url": url})
+        pages.append({"endpoint": endpoint, "title": title, "text": text, "url": url, "menu": menu, "more": more})
     return pages
 
 
@@ -149,8 +197,19 @@ def _layout_context() -> dict:
         "nav_pages": role_pages(user, tenant) if user else [],
         "locale": str(get_locale()),
         "csrf_token": _csrf_token(),
+        "footer_links": footer_links(),
         "bootstrap_italia": (VENDOR_DIRS["bootstrap-italia"] / "css" / "bootstrap-italia.min.css").exists(),
     }
+
+
+def footer_links() -> list[dict]:
+    """The footer's accessibility statement, privacy and legal notes links (``FOOTER_<KEY>_URL`` in config)."""
+    links = []
+    for key, title in FOOTER_PAGES:
+        setting = "FOOTER_" + key.upper().replace("-", "_")
+        url = current_app.config.get(f"{setting}_URL") or url_for("web.legal_page", key=key)
+        links.append({"key": key, "title": title, "url": url})
+    return links
 
 
 def _csrf_token() -> str:
@@ -226,6 +285,17 @@ def switch_tenant():
     if slug and auth.can_see_tenant(user, slug):
         session["tenant"] = slug
     return redirect(safe_redirect_target(request.form.get("next"), url_for("web.home")))
+
+
+@bp.get("/legal/<any(accessibility, privacy, 'legal-notes'):key>")
+def legal_page(key: str):
+    """The accessibility statement, privacy notice and legal notes: the configured text
+    (``FOOTER_<KEY>_TEXT_IT`` / ``_EN``, paragraphs separated by blank lines) or the platform's own."""
+    setting = "FOOTER_" + key.upper().replace("-", "_")
+    text = current_app.config.get(f"{setting}_TEXT_{page_language().upper()}") or ""
+    title = dict(FOOTER_PAGES)[key]
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    return render_template("legal.html", key=key, title=title, paragraphs=paragraphs)
 
 
 @bp.get("/static/vendor/<package>/<path:filename>")

@@ -10,18 +10,19 @@ from smartregion import tenancy
 from smartregion.db import db
 
 
-def attachment(body: bytes | str | Iterable, mimetype: str, filename: str, **headers: str) -> Response:
-    """A file for the browser to save under ``filename``: bytes, text or an iterator of chunks."""
+def attachment(body: bytes | str | Iterable, mimetype: str, filename: str, *, inline: bool = False,
+               **headers: str) -> Response:
+    """A file for the browser to save under ``filename`` (or to show, ``inline``): bytes, text or chunks."""
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers["Content-Disposition"] = content_disposition(filename, "inline" if inline else "attachment")
     response.headers.update(headers)
     return response
 
 
-def content_disposition(filename: str) -> str:
-    """``attachment`` with the file's name; a name beyond ASCII is also given in RFC 5987 form."""
+def content_disposition(filename: str, kind: str = "attachment") -> str:
+    """``attachment`` (or ``inline``) with the file's name; a name beyond ASCII is also given in RFC 5987 form."""
     plain = filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_")
-    value = f'attachment; filename="{plain}"'
+    value = f'{kind}; filename="{plain}"'
     if plain != filename:
         value += f"; filename*=UTF-8''{quote(filename)}"
     return value

@@ -12,7 +12,8 @@ from tests.pages import csrf_token as _token
 
 def _submission_id(client, slug: str, schema_key: str) -> int:
     html = client.get(f"/tenants/{slug}/census").get_data(as_text=True)
-    match = re.search(rf'/tenants/{slug}/census/submissions/(\d+)">\d+</a></td>\s*<td>{schema_key} ', html)
+    match = re.search(rf'/tenants/{slug}/census/submissions/(\d+)">\d+</a></td>\s*<td data-schema-key="{schema_key}">',
+                      html)
     assert match, html
     return int(match.group(1))
 

@@ -52,7 +52,7 @@ def test_officer_fills_in_and_submits_then_the_secretariat_returns_it_with_a_com
     page.click("[data-testid=logout]")
     login("segreteria")
     page.goto("/tenants/firenze/census")
-    page.locator("[data-testid=submissions] tbody tr", has_text="projects").locator("a").first.click()
+    page.locator("[data-testid=submissions] tbody tr:has([data-schema-key=projects])").locator("a").first.click()
     page.locator("[data-testid=review]").wait_for()
     assert serious_violations(page) == []
     page.fill(f"textarea[name='comment:{budget_path}']", "Indicare anche il cofinanziamento comunale.")

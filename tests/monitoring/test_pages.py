@@ -18,7 +18,7 @@ def test_auditor_pages(demo, as_user, db):
     assert "Siena" in html and "(+13" in html
 
     ended = auditor.get(f"/protocols/{tuscan.id}").get_data(as_text=True)
-    assert 'data-testid="protocol-status"' in ended and "100.0%" in ended
+    assert 'data-testid="protocol-status"' in ended and "(100%)" in ended  # the elapsed share, formatted
 
     reports = auditor.get(f"/protocols/{tuscan.id}/reports").get_data(as_text=True)
     assert "monitoring-1" in reports and "2018-03-27" in reports

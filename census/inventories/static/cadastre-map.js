@@ -10,11 +10,22 @@
                  "sewer": "#78350f", "gas": "#a16207", "electricity": "#b91c1c", "district-heating": "#c2410c",
                  "telecom": "#047857"};
   var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  var map = L.map(box, {fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still})
+  var map = L.map(box, {fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still, maxZoom: 19})
     .setView([43.45, 11.1], 8);  // Tuscany, until the layer is in
   L.control.scale({imperial: false}).addTo(map);
   if (config.tileUrl) {
     L.tileLayer(config.tileUrl, {maxZoom: 19, attribution: config.tileAttribution}).addTo(map);
+  } else if (config.outlinesUrl) {
+    // The plain default: the municipality's boundary, drawn from the platform's own data.
+    fetch(config.outlinesUrl, {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (outline) {
+        if (outline) {
+          L.geoJSON(outline, {interactive: false, style: {color: "#5c6f82", weight: 1.5, fill: true,
+                                                           fillColor: "#ffffff", fillOpacity: 0.6}}).addTo(map).bringToBack();
+        }
+      })
+      .catch(function () { /* the assets stand alone */ });
   }
 
   function popup(feature) {
@@ -55,13 +66,17 @@
       var overlays = {};
       Object.keys(byCategory).sort().forEach(function (category) {
         var colour = colours[category] || "#0066cc";
-        var layer = L.geoJSON({type: "FeatureCollection", features: byCategory[category]}, {
+        // Points of a category gather in clusters (Leaflet.markercluster); lines are drawn as they are.
+        var layer = L.markerClusterGroup ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
+                                                                  maxClusterRadius: 50, disableClusteringAtZoom: 16}) : L.featureGroup();
+        var shapes = L.geoJSON({type: "FeatureCollection", features: byCategory[category]}, {
           pointToLayer: function (feature, latlng) {
             return L.circleMarker(latlng, {radius: 6, color: "#ffffff", weight: 1.5, fillColor: colour, fillOpacity: 0.9});
           },
           style: function () { return {color: colour, weight: 3, opacity: 0.9}; },
           onEachFeature: function (feature, shape) { shape.bindPopup(function () { return popup(feature); }); }
         });
+        layer.addLayers ? layer.addLayers(shapes.getLayers()) : shapes.eachLayer(function (s) { layer.addLayer(s); });
         everything.addLayer(layer);
         overlays[(labels[category] || category) + " (" + byCategory[category].length + ")"] = layer;
       });
