@@ -142,7 +142,7 @@ def menu_entry(app: Flask, role: str, endpoint: str, title, text, *, order: int,
     endpoint with a ``slug``) is listed only when the user has one.
     """
     entries = app.extensions["smartregion.menu"].setdefault(role, [])
-    entries.append((order, endpoint, title, text, menu or title, more))
+    entries.append((order, endpoint, title, text, title if menu is None else menu, more))
     entries.sort(key=lambda item: item[0])
 
 

@@ -75,7 +75,7 @@ def seeded(app):
 
 
 @pytest.fixture(scope="module")
-def walked(browser, live_server, seeded, artifacts):
+def walked(browser, live_server, seeded, artifacts, request):
     """Walk every role's pages once; the tests below read what the walk found."""
     folder = artifacts / "walk"
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,6 +83,7 @@ def walked(browser, live_server, seeded, artifacts):
     results = {"violations": {}, "slow": {}, "pages": {}, "timings": {}, "errors": {}}
     roles = [role for role in DEMO_USERS if role in os.environ.get("WALK_ROLES", role)]
     log = (folder / "walk.log").open("w")
+    request.addfinalizer(log.close)  # also when the walk stops on a failure
     for role in roles:
         username = DEMO_USERS[role][0]
         context = browser.new_context(base_url=live_server, viewport=DESKTOP)
