@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from smartregion import audit
+from smartregion.spreadsheets import neutralise
 from smartregion.storage import Storage
 from sqlalchemy import MetaData, Table, inspect, select
 from sqlalchemy.orm import Session
 
 FORMAT = "smartregion-tenant-package/1"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 SKIPPED = {"alembic_version"}
 
@@ -47,10 +47,7 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False, default=_plain)
-    value = _plain(value)
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    return neutralise(_plain(value))
 
 
 def tenant_tables(session: Session) -> list[Table]:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from smartregion.spreadsheets import neutralise
+
 from .columns import HeaderMap, choose_crs, map_headers
 from .kinds import Kind, alias_table, match_header
 from .mapping import Settings, suggest
@@ -139,13 +141,6 @@ def copy_text(row: CleanRow) -> str:
 
 
 ERROR_REPORT_HEADER = ("line", "field", "code", "reason", "motivo", "value")
-
-
-def neutralise(text: str) -> str:
-    """Defuse spreadsheet formula injection in exported text."""
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
 
 
 def error_report_line(rejection: Rejection) -> list[str]:

@@ -21,19 +21,12 @@ from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
+from smartregion.spreadsheets import neutralise
 
 from census.surveys.definition import Field, FieldType, Label, SchemaDefinition
 from census.surveys.validation import ISO_DATE, as_decimal
 
-# Leading characters that make a spreadsheet read a cell as a formula (ASCII and full-width forms).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
 _VALUE, _MULTI, _GROUP = "value", "multi", "group"
-
-
-def neutralise(text: str) -> str:
-    """Prefix a quote to text a spreadsheet would run as a formula (CSV/formula injection)."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 @dataclass(frozen=True)

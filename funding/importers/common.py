@@ -7,7 +7,8 @@ import io
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+
+from smartregion.spreadsheets import neutralise
 
 MAX_ROWS = 200_000
 
@@ -104,13 +105,6 @@ def read_csv(data: bytes | str, *, delimiter: str | None = None) -> tuple[list[s
     except csv.Error as exc:
         raise FileFormatError(f"Malformed CSV at line {reader.line_num}: {exc}") from exc
     return header, rows
-
-
-def neutralise(value: Any) -> Any:
-    """Keep a spreadsheet from reading a text cell as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 class _TextOf(HTMLParser):

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from smartregion.audit import AuditEvent
 from smartregion.errors import Unprocessable
 from smartregion.registry import Tenant
+from smartregion.spreadsheets import neutralise
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 CSV_COLUMNS = ("id", "at", "actor", "tenant", "action", "entity_type", "entity_id", "before", "after", "hash")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def events_query(session: Session, *, tenant: str | None = None, actor: str | None = None,
@@ -41,11 +41,6 @@ def events_query(session: Session, *, tenant: str | None = None, actor: str | No
     if until:
         statement = statement.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, UTC))
     return statement
-
-
-def neutralise(value: str) -> str:
-    """A cell a spreadsheet would run as a formula is kept as text."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def csv_rows(session: Session, statement: Select, batch: int = 2000) -> Iterator[str]:
