@@ -394,18 +394,13 @@ def remove_broker(slug: str, broker_id: int):
 
 def _home_feeds(user, tenant_slug):
     """The feeds of the person's tenant that fail conformance, on the utility's and the officer's home."""
-    if user.role not in ("utility", "municipality") or not tenant_slug:
-        return None
     from smartregion import tenancy
-    from smartregion.registry import Tenant
-    from sqlalchemy import select
+    from smartregion.web import home_tenant_id
 
-    session = get_session()
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
-    if tenant is None:
+    if (tenant_id := home_tenant_id(user, tenant_slug, ("utility", "municipality"))) is None:
         return None
-    with tenancy.tenant_context(tenant.id):
-        rows = session.scalars(services.feeds_query()).all()
+    with tenancy.tenant_context(tenant_id):
+        rows = get_session().scalars(services.feeds_query()).all()
     failing = [feed for feed in rows if feed.received and feed.accepted < feed.received]
     return {"template": "interoperability/_home_feeds.html", "slug": tenant_slug, "feeds": rows, "failing": failing}
 

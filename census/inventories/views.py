@@ -150,18 +150,13 @@ def municipality_outline(slug: str):
 
 def _home_imports(user, tenant_slug):
     """The utility's last imports with their state and rejected rows, on its home."""
-    if user.role != "utility" or not tenant_slug:
-        return None
     from smartregion import tenancy
-    from smartregion.registry import Tenant
-    from sqlalchemy import select
+    from smartregion.web import home_tenant_id
 
-    session = get_session()
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
-    if tenant is None:
+    if (tenant_id := home_tenant_id(user, tenant_slug, ("utility",))) is None:
         return None
-    with tenancy.tenant_context(tenant.id):
-        uploads = session.scalars(services.uploads_query(tenant.id).limit(5)).all()
+    with tenancy.tenant_context(tenant_id):
+        uploads = get_session().scalars(services.uploads_query(tenant_id).limit(5)).all()
     return {"template": "inventories/_home_imports.html", "slug": tenant_slug, "uploads": uploads,
             "kinds": {slug: kind for slug, kind in KINDS.items()}}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from smartregion import tenancy
 from smartregion.db import get_session
 from smartregion.registry import Tenant
-from smartregion.web import home_section
+from smartregion.web import home_section, home_tenant_id
 from sqlalchemy import func, select
 
 from census.models import Submission, SubmissionStatus
@@ -16,16 +16,12 @@ OPEN = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
 
 
 def _officer(user, tenant_slug):
-    if user.role != "municipality" or not tenant_slug:
+    if (tenant_id := home_tenant_id(user, tenant_slug, ("municipality",))) is None:
         return None
-    session = get_session()
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
-    if tenant is None:
-        return None
-    with tenancy.tenant_context(tenant.id):
-        rows = session.scalars(select(Submission).where(Submission.tenant_id == tenant.id,
-                                                        Submission.status.in_(OPEN))
-                               .order_by(Submission.status.desc(), Submission.updated_at.desc())).all()
+    with tenancy.tenant_context(tenant_id):
+        rows = get_session().scalars(
+            select(Submission).where(Submission.tenant_id == tenant_id, Submission.status.in_(OPEN))
+            .order_by(Submission.status.desc(), Submission.updated_at.desc())).all()
     items = [{"id": s.id, "schema_key": s.schema_key, "title": s.schema.title_it, "title_en": s.schema.title_en,
               "status": str(s.status), "completeness": s.completeness,
               "comments": sum(len(v) if isinstance(v, list) else 1 for v in (s.comments or {}).values())}

@@ -325,6 +325,17 @@ def page_secretariat(reason: str | None = None) -> auth.User:
     return user
 
 
+def home_tenant_id(user: auth.User, tenant_slug: str | None, roles: tuple[str, ...]) -> int | None:
+    """For a home block of ``roles``: the id of the tenant chosen in the header, None for other roles."""
+    if user.role not in roles or not tenant_slug:
+        return None
+    from smartregion.db import get_session
+    from smartregion.registry import Tenant
+    from sqlalchemy import select
+
+    return get_session().scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
+
+
 def page_user() -> auth.User:
     """The logged-in user of a page, or a redirect to the login page."""
     user = auth.current_user()
