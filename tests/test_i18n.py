@@ -1,0 +1,25 @@
+"""One translation path: outputs that name their language read the same catalogue as the pages."""
+
+import pytest
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from smartregion.i18n import in_both, translate
+
+
+def test_a_label_is_read_in_the_language_asked_for_whatever_the_page_speaks(app):
+    with app.test_request_context("/?lang=en"):
+        assert in_both(_l("Auditor")) == ("Revisore", "Auditor")
+        assert translate("Forbidden", "it") == "Accesso negato"
+        assert gettext("Forbidden") == "Forbidden", "the page keeps its own language afterwards"
+
+
+def test_values_fill_the_message_after_translation(app):
+    with app.app_context():
+        assert translate("%(count)s rows", "en", count=3) == "3 rows"
+
+
+def test_an_unknown_language_or_no_application_is_a_clear_error(app):
+    with app.app_context(), pytest.raises(ValueError, match="Unknown language 'fr'"):
+        translate("Forbidden", "fr")
+    with pytest.raises(RuntimeError, match="inside its context"):
+        translate("Forbidden", "it")
