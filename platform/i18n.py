@@ -8,13 +8,25 @@ ask for a language explicitly with ``translate`` or ``in_both``; the catalogue s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from babel.support import NullTranslations, Translations
 from flask import has_app_context
 from flask_babel import force_locale
 
 LANGUAGES = ("it", "en")
+DIRECTORY = Path(__file__).parent / "translations"
+
+
+@functools.cache
+def catalogue(locale: str) -> NullTranslations:
+    """The compiled catalogue of ``locale`` (English, the messages' own language, has none)."""
+    if locale not in LANGUAGES:
+        raise ValueError(f"Unknown language {locale!r}: expected one of {', '.join(LANGUAGES)}.")
+    return Translations.load(str(DIRECTORY), [locale])
 
 
 @contextmanager
@@ -26,18 +38,24 @@ def speaking(locale: str) -> Iterator[None]:
         yield
 
 
-def translate(message, locale: str, **values) -> str:
-    """``message`` (a lazy string, or a catalogue message id) in ``locale``, with ``values`` put in its
-    ``%(name)s`` places. Needs an application context, as every request and job has."""
-    if not has_app_context():
-        raise RuntimeError("translate() reads the catalogue of the application: call it inside its context.")
-    from flask_babel import gettext
+def translate(message, locale: str, *, context: str | None = None, **values) -> str:
+    """``message`` in ``locale``, with ``values`` put in its ``%(name)s`` places.
 
-    with speaking(locale):
-        text = str(message) if not isinstance(message, str) else gettext(message)
+    A message id (a plain string, within ``context`` if given) is read from the catalogue anywhere, even outside
+    the application; a lazy string (``_l``) is resolved by Flask-Babel, so it needs the application's context,
+    as every request and job has.
+    """
+    if isinstance(message, str):
+        book = catalogue(locale)
+        text = book.pgettext(context, message) if context else book.gettext(message)
+    else:
+        if not has_app_context():
+            raise RuntimeError("A lazy string is read in the application's context: call translate() inside it.")
+        with speaking(locale):
+            text = str(message)
     return text % values if values else text
 
 
-def in_both(message, **values) -> tuple[str, str]:
+def in_both(message, *, context: str | None = None, **values) -> tuple[str, str]:
     """``message`` in Italian and in English, in that order."""
-    return translate(message, "it", **values), translate(message, "en", **values)
+    return translate(message, "it", context=context, **values), translate(message, "en", context=context, **values)

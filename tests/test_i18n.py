@@ -21,5 +21,11 @@ def test_values_fill_the_message_after_translation(app):
 def test_an_unknown_language_or_no_application_is_a_clear_error(app):
     with app.app_context(), pytest.raises(ValueError, match="Unknown language 'fr'"):
         translate("Forbidden", "fr")
-    with pytest.raises(RuntimeError, match="inside its context"):
-        translate("Forbidden", "it")
+    with pytest.raises(RuntimeError, match="in the application's context"):
+        translate(_l("Forbidden"), "it")
+
+
+def test_a_message_id_is_read_from_the_catalogue_even_outside_the_application():
+    assert translate("Forbidden", "it") == "Accesso negato"
+    assert translate("draft", "it", context="census state") == "bozza"
+    assert translate("Not in the catalogue", "it") == "Not in the catalogue"
