@@ -10,7 +10,7 @@ import psycopg
 from flask import Flask, current_app, g, has_app_context
 from smartregion import tenancy
 from smartregion.scoped_connection import ScopedConnection, scope_commands
-from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, create_engine, event, func
+from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, MetaData, any_, bindparam, create_engine, event, func
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import (
@@ -270,3 +270,9 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
     for obj in session.new:
         if isinstance(obj, TenantScoped) and getattr(obj, "tenant_id", None) is None:
             obj.tenant_id = tenancy.current_tenant_id()
+
+
+def any_ids(ids, name: str = "ids"):
+    """``= ANY(array)`` for a list of ids: one parameter, where ``IN`` sends one per tenant of the region
+    (a statement psycopg then parses anew each time, too long for its cache)."""
+    return any_(bindparam(name, list(ids), type_=ARRAY(BigInteger), expanding=False))

@@ -9,7 +9,6 @@ and the cadastre's categories.
 from census.inventories import broadband_records, cadastre, features
 from census.inventories.cadastre import CATEGORY_LABELS
 from census.inventories.kinds import KINDS
-from census.inventories.pipeline import neutralise
 from census.inventories.services import conformance_rows
 from census.models import Submission, SubmissionStatus, TenantCampaignState
 from census.services.analysis import indicators, inventory_figures
@@ -54,6 +53,7 @@ from census.services.submissions import (
     check_etag,
     create_submission,
     get_submission,
+    handed_in_on,
     report_of,
     return_submission,
     submission_history,
@@ -65,11 +65,11 @@ from protocol.services import add_months  # the protocol's calendar arithmetic, 
 
 __all__ = [
     "CATEGORY_LABELS", "KINDS", "Submission", "SubmissionStatus", "TenantCampaignState", "broadband_records",
-    "cadastre", "conformance_rows", "features", "neutralise",
+    "cadastre", "conformance_rows", "features",
     "FORMATS", "STANDING_LOAD", "ExportFile", "TenantStanding", "accept_submission", "add_months", "approve_schema",
     "build_report", "campaign_for_protocol", "campaigns_query", "check_etag", "close_campaign",
     "create_campaign", "create_schema", "create_submission", "current_campaign", "definition_of",
-    "export_submissions", "get_campaign", "get_report", "get_schema", "get_submission", "indicators",
+    "export_submissions", "get_campaign", "get_report", "get_schema", "get_submission", "handed_in_on", "indicators",
     "install_shipped_schemas", "inventory_figures", "plan_due_on", "report_of", "reports_query",
     "request_report", "retire_schema", "return_submission", "schemas_query", "standings",
     "submission_history", "submissions_query", "submit_submission", "tenant_due_on", "update_schema",

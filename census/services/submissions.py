@@ -7,10 +7,11 @@ update without `If-Match` is refused (428), one carrying an old ETag too (412).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from smartregion import audit
+from smartregion.db import any_ids
 from smartregion.errors import (
     Conflict,
     PreconditionFailed,
@@ -19,7 +20,7 @@ from smartregion.errors import (
     found,
 )
 from smartregion.etags import if_match_offers
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from census.models import (
@@ -49,6 +50,19 @@ def submission_snapshot(sub: Submission) -> dict:
 def report_of(sub: Submission) -> ValidationReport:
     """Per-field errors and completeness of a submission's current answers."""
     return validate_answers(definition_of(sub.schema), sub.answers)
+
+
+def handed_in_on(session: Session, campaign_id: int, tenant_ids: list[int]) -> dict[int, dict[str, date]]:
+    """For each tenant, the day each of its surveys was first handed in (submitted or accepted) in the campaign."""
+    statement = (select(Submission.tenant_id, Submission.schema_key, func.min(Submission.submitted_at))
+                 .where(Submission.campaign_id == campaign_id, Submission.tenant_id == any_ids(tenant_ids),
+                        Submission.status.in_((SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)),
+                        Submission.submitted_at.is_not(None))
+                 .group_by(Submission.tenant_id, Submission.schema_key))
+    days: dict[int, dict[str, date]] = {}
+    for tenant_id, schema_key, first in session.execute(statement):
+        days.setdefault(tenant_id, {})[schema_key] = first.date()
+    return days
 
 
 def submissions_query(*, tenant_id: int | None = None, schema_key: str | None = None,

@@ -4,9 +4,9 @@ This is also the module's public face: other domains import only the names below
 which plan names which municipality and each tenant's projects; publication publishes the plans).
 """
 
-from funding.models import OperationalPlan, PlanMunicipality, PlanStatus
-from funding.services.plans import plan_document, plans_query
-from funding.services.projects import projects_query
+from funding.models import OperationalPlan, PlanStatus
+from funding.services.plans import PlanEntry, plan_document, plan_entries, plans_query
+from funding.services.projects import projects_query, projects_summary
 
 
 def render_xlsx(document: dict, lang: str = "it") -> bytes:
@@ -16,5 +16,5 @@ def render_xlsx(document: dict, lang: str = "it") -> bytes:
     return exports.render_xlsx(document, lang)
 
 
-__all__ = ["OperationalPlan", "PlanMunicipality", "PlanStatus", "plan_document", "plans_query", "projects_query",
-           "render_xlsx"]
+__all__ = ["OperationalPlan", "PlanEntry", "PlanStatus", "plan_document", "plan_entries", "plans_query",
+           "projects_query", "projects_summary", "render_xlsx"]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from smartregion import audit, tenancy
-from smartregion.db import sequential_on_citus
+from smartregion.db import any_ids, sequential_on_citus
 from smartregion.errors import Conflict, Forbidden, Unprocessable, found, get_or_404
 from smartregion.registry import Organization, Tenant
 from sqlalchemy import Select, func, select
@@ -29,6 +30,29 @@ def plan_snapshot(plan: OperationalPlan) -> dict:
         "best_practices": plan.best_practices,
         "notes": plan.notes,
     }
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """A municipality named in a version of the operational plan, as the monitoring reads it."""
+
+    tenant_id: int
+    series: str
+    version: int
+    status: PlanStatus
+    approved_at: datetime | None
+    projects: int
+
+
+def plan_entries(session: Session, tenant_ids: list[int]) -> list[PlanEntry]:
+    """Every plan version naming one of ``tenant_ids``, with how many of its projects it takes (documents unread)."""
+    statement = (select(PlanMunicipality.tenant_id, OperationalPlan.series, OperationalPlan.version,
+                        OperationalPlan.status, OperationalPlan.approved_at,
+                        func.coalesce(func.jsonb_array_length(PlanMunicipality.project_ids), 0))
+                 .join(OperationalPlan, OperationalPlan.id == PlanMunicipality.plan_id)
+                 .where(PlanMunicipality.tenant_id == any_ids(tenant_ids))
+                 .order_by(PlanMunicipality.tenant_id, OperationalPlan.series, OperationalPlan.version))
+    return [PlanEntry(*row) for row in session.execute(statement)]
 
 
 def plans_query(*, series: str | None = None, drafts: bool = True) -> Select:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from smartregion import audit
 from smartregion.errors import Conflict, Unprocessable, found
 from smartregion.registry import Organization, OrganizationKind, Tenant
@@ -360,3 +362,26 @@ def _from_census_entry(entry: dict, tenant: Tenant) -> dict:
         ]
     return data
 
+
+def projects_summary(session: Session, tenant_id: int, as_of: date) -> dict:
+    """A tenant's project cards as the monitoring reads them: how many, their cost, funding secured,
+    milestones met and overdue on ``as_of``."""
+    items = session.scalars(projects_query(tenant_id)).unique().all()
+    summary = {"projects": len(items), "by_status": {}, "total_cost_cents": 0, "funding_secured_cents": 0,
+               "milestones": 0, "milestones_done": 0, "milestones_overdue": 0, "average_progress_pct": None,
+               "overdue": []}
+    for project in items:
+        summary["by_status"][project.status] = summary["by_status"].get(project.status, 0) + 1
+        summary["total_cost_cents"] += project.total_cost_cents or 0
+        summary["funding_secured_cents"] += sum(item.amount_cents for item in project.funding_items)
+        for milestone in project.milestones:
+            summary["milestones"] += 1
+            if milestone.done_on and milestone.done_on <= as_of:
+                summary["milestones_done"] += 1
+            elif milestone.due_on < as_of:
+                summary["milestones_overdue"] += 1
+                summary["overdue"].append({"project": project.title, "milestone": milestone.title,
+                                           "due_on": milestone.due_on.isoformat()})
+    if items:
+        summary["average_progress_pct"] = round(sum(p.progress_pct or 0 for p in items) / len(items))
+    return summary

@@ -12,16 +12,9 @@ from datetime import date
 
 from flask import current_app, has_app_context
 from smartregion.registry import Tenant
-from sqlalchemy import ARRAY, BigInteger, any_, bindparam, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from protocol.services import Protocol
-
-
-def any_ids(ids: list[int]):
-    """``= ANY(array)`` for a list of ids: one parameter, where ``IN`` sends one per tenant of the region
-    (a statement psycopg then parses anew each time, too long for its cache)."""
-    return any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger), expanding=False))
 
 
 def enabled(module: str) -> bool:
@@ -54,21 +47,13 @@ def census_facts(session: Session, protocol: Protocol, tenants: list[Tenant], as
     if not enabled("census"):
         return CensusFacts(None, None, {}, {})
     from census import services as census
-    from census.services import Submission, SubmissionStatus
 
     campaign = census.campaign_for_protocol(session, protocol.id)
     if campaign is None:
         return CensusFacts(None, None, {}, {})
     ids = [t.id for t in tenants]
     standings = {s.tenant_id: s for s in census.standings(session, campaign, tenant_ids=ids, today=as_of)}
-    handed_in: dict[int, dict[str, date]] = {}
-    statement = (census.submissions_query(campaign_id=campaign.id).where(Submission.tenant_id == any_ids(ids))
-                 .options(*census.STANDING_LOAD))
-    for sub in session.scalars(statement):
-        if sub.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED) and sub.submitted_at:
-            day = sub.submitted_at.date()
-            keys = handed_in.setdefault(sub.tenant_id, {})
-            keys[sub.schema_key] = min(keys.get(sub.schema_key, day), day)
+    handed_in = census.handed_in_on(session, campaign.id, ids)
     progress, due = {}, {}
     for tenant in tenants:
         standing = standings.get(tenant.id)
@@ -94,27 +79,18 @@ def plan_progress(session: Session, tenants: list[Tenant], as_of: date) -> dict[
     """A tenant's part of the operational plan is done when an approved version names it."""
     if not enabled("funding"):
         return {}
-    from funding.services import OperationalPlan, PlanMunicipality, PlanStatus, plans_query
+    from funding import services as funding
 
-    # The plans' documents (JSON snapshots) are not needed to know which plan was approved when.
-    by_plan = {plan.id: plan for plan in session.scalars(plans_query().options(load_only(
-        OperationalPlan.id, OperationalPlan.series, OperationalPlan.version, OperationalPlan.status,
-        OperationalPlan.approved_at)))}
-    ids = [t.id for t in tenants]
     progress: dict[int, Progress] = {}
-    entries = session.execute(select(PlanMunicipality.tenant_id, PlanMunicipality.plan_id, PlanMunicipality.project_ids)
-                              .where(PlanMunicipality.tenant_id == any_ids(ids))).all()
-    for tenant_id, plan_id, project_ids in entries:
-        plan = by_plan.get(plan_id)
-        if plan is None:
-            continue
-        item = progress.setdefault(tenant_id, Progress(detail={"plans": []}))
-        approved = plan.approved_at.date() if plan.approved_at else None
-        if plan.status in (PlanStatus.APPROVED, PlanStatus.SUPERSEDED) and approved and approved <= as_of:
+    for entry in funding.plan_entries(session, [t.id for t in tenants]):
+        item = progress.setdefault(entry.tenant_id, Progress(detail={"plans": []}))
+        approved = entry.approved_at.date() if entry.approved_at else None
+        in_force = entry.status in (funding.PlanStatus.APPROVED, funding.PlanStatus.SUPERSEDED)
+        if in_force and approved and approved <= as_of:
             item.done_on = min(item.done_on or approved, approved)
         item.started = True
-        item.detail["plans"].append({"series": plan.series, "version": plan.version, "status": plan.status,
-                                     "projects": len(project_ids or [])})
+        item.detail["plans"].append({"series": entry.series, "version": entry.version, "status": entry.status,
+                                     "projects": entry.projects})
     return progress
 
 
@@ -122,27 +98,9 @@ def projects_summary(session: Session, tenant: Tenant, as_of: date) -> dict:
     """The tenant's project cards: how many, their cost, funding secured, milestones met and overdue."""
     if not enabled("funding"):
         return {}
-    from funding.services import projects_query
+    from funding.services import projects_summary as summary_of
 
-    items = session.scalars(projects_query(tenant.id)).unique().all()
-    summary = {"projects": len(items), "by_status": {}, "total_cost_cents": 0, "funding_secured_cents": 0,
-               "milestones": 0, "milestones_done": 0, "milestones_overdue": 0, "average_progress_pct": None,
-               "overdue": []}
-    for project in items:
-        summary["by_status"][project.status] = summary["by_status"].get(project.status, 0) + 1
-        summary["total_cost_cents"] += project.total_cost_cents or 0
-        summary["funding_secured_cents"] += sum(item.amount_cents for item in project.funding_items)
-        for milestone in project.milestones:
-            summary["milestones"] += 1
-            if milestone.done_on and milestone.done_on <= as_of:
-                summary["milestones_done"] += 1
-            elif milestone.due_on < as_of:
-                summary["milestones_overdue"] += 1
-                summary["overdue"].append({"project": project.title, "milestone": milestone.title,
-                                           "due_on": milestone.due_on.isoformat()})
-    if items:
-        summary["average_progress_pct"] = round(sum(p.progress_pct or 0 for p in items) / len(items))
-    return summary
+    return summary_of(session, tenant.id, as_of)
 
 
 def conformance(session: Session) -> dict:

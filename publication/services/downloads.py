@@ -16,6 +16,7 @@ from typing import Any
 import xlsxwriter
 from smartregion import tenancy
 from smartregion.errors import NotFound
+from smartregion.spreadsheets import neutralise
 from sqlalchemy.orm import Session
 
 from publication.services.catalog import FORMATS
@@ -36,12 +37,6 @@ class Download:
     tenant_id: int | None = None
 
 
-def _neutralise(value: Any) -> Any:
-    from census.services import neutralise
-
-    return neutralise(value) if isinstance(value, str) else value
-
-
 def csv_text(table: Rows) -> str:
     header, rows = table
     stream = io.StringIO()
@@ -49,7 +44,7 @@ def csv_text(table: Rows) -> str:
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else _neutralise(v) for v in row])
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
     return stream.getvalue()
 
 
