@@ -18,13 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import socket
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,6 +28,8 @@ import requests
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._platform import demo_app, serving  # noqa: E402
 
 POINTS = """
 INSERT INTO inventory_assets (tenant_id, kind, asset_id, category, operator, longitude, latitude, length_m,
@@ -54,12 +51,6 @@ SELECT %(tenant)s, 'network-segments', 'FI-RT-' || lpad(n::text, 7, '0'),
            jsonb_build_array(11.152 + (n %% 100) * 0.002, 43.7203 + (n / 100) * 0.001))),
        jsonb_build_object('network', 'water', 'diameter_mm', 110), 2, n + 1
 FROM generate_series(1, %(count)s) AS n"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _timed(session: requests.Session, url: str, times: int, **kwargs) -> dict:
@@ -102,34 +93,17 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--page", type=int, default=1000)
     args = parser.parse_args()
-    admin = make_url(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    name = f"smartregion_bench_{secrets.token_hex(3)}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    port = _free_port()
-    var = tempfile.mkdtemp(prefix="smartregion-bench-")
-    database_url = admin.set(database=name).render_as_string(hide_password=False)
-    os.environ.update({"DATABASE_URL": database_url,
-                       "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-                       "VAR_DIR": var, "STORAGE_DIR": f"{var}/files", "PUBLIC_URL": f"http://127.0.0.1:{port}",
-                       "SMARTREGION_ENV": "test"})
-    try:
+    with demo_app() as served:
         from smartregion import audit, tenancy
-        from smartregion.app import create_app
-        from smartregion.cli import seed_demo, upgrade_database
         from smartregion.db import db
         from sqlalchemy import select
-        from waitress.server import create_server
 
         from census.inventories import cadastre
         from census.inventories.models import CensusReviewStatus
         from publication import services
         from tenants.models import Tenant
 
-        upgrade_database()
-        app = create_app()
-        seed_demo(app)
+        app, base, database_url = served.app, served.base, served.database_url
         owner = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         with app.app_context(), tenancy.regional_scope(), audit.acting_as("bench"):
             session = db.new_session()
@@ -147,28 +121,21 @@ def main() -> None:
             services.open_region_dataset(session, "standards", actor="bench")
             session.commit()
             session.close()
-        server = create_server(app, host="127.0.0.1", port=port, threads=4)
-        threading.Thread(target=server.run, daemon=True).start()
-        base = f"http://127.0.0.1:{port}"
-        http = requests.Session()
-        http.headers["User-Agent"] = "smartregion-bench"
-        catalog = _timed(http, f"{base}/catalog.ttl", 5)
-        catalog_rdf = _timed(http, f"{base}/catalog.rdf", 3)
-        items = f"{base}/ogcapi/collections/firenze-public-lighting/items"
-        first_page = _timed(http, items, 5, params={"limit": args.page})
-        harvest = _harvest(http, f"{items}?limit={args.page}")
-        bbox_points = _timed(http, items, 5, params={"bbox": "11.20,43.72,11.22,43.74", "limit": 100})
-        lines = f"{base}/ogcapi/collections/firenze-network-segments/items"
-        bbox_lines = _timed(http, lines, 5, params={"bbox": "11.20,43.72,11.22,43.74", "limit": 100})
-        crs = _timed(http, items, 3, params={"limit": args.page, "crs": "http://www.opengis.net/def/crs/EPSG/0/3003"})
-        token = requests.post(f"{base}/realms/smartregion/protocol/openid-connect/token",
-                              data={"grant_type": "password", "client_id": "smartregion",
-                                    "username": "firenze-utility", "password": "firenze-utility"}, timeout=10).json()
-        bulk = _download(http, f"{base}/api/v1/tenants/firenze/cadastre.geojson?category=public-lighting",
-                         {"Authorization": f"Bearer {token['access_token']}"})
-        open_file = _download(http, f"{base}/open-data/firenze/cadastre/public-lighting.geojson")
-        server.close()
-        app.extensions["smartregion.db"].engine.dispose()
+        with serving(served, threads=4):
+            http = requests.Session()
+            http.headers["User-Agent"] = "smartregion-bench"
+            catalog = _timed(http, f"{base}/catalog.ttl", 5)
+            catalog_rdf = _timed(http, f"{base}/catalog.rdf", 3)
+            items = f"{base}/ogcapi/collections/firenze-public-lighting/items"
+            first_page = _timed(http, items, 5, params={"limit": args.page})
+            harvest = _harvest(http, f"{items}?limit={args.page}")
+            bbox_points = _timed(http, items, 5, params={"bbox": "11.20,43.72,11.22,43.74", "limit": 100})
+            lines = f"{base}/ogcapi/collections/firenze-network-segments/items"
+            bbox_lines = _timed(http, lines, 5, params={"bbox": "11.20,43.72,11.22,43.74", "limit": 100})
+            crs = _timed(http, items, 3, params={"limit": args.page, "crs": "http://www.opengis.net/def/crs/EPSG/0/3003"})
+            bulk = _download(http, f"{base}/api/v1/tenants/firenze/cadastre.geojson?category=public-lighting",
+                             served.bearer("firenze-utility"))
+            open_file = _download(http, f"{base}/open-data/firenze/cadastre/public-lighting.geojson")
         for label, value in (("catalog.ttl", catalog), ("catalog.rdf", catalog_rdf), ("first page", first_page),
                              ("harvest", harvest), ("bbox points", bbox_points), ("bbox lines", bbox_lines),
                              ("page in EPSG 3003", crs), ("bulk export (baseline)", bulk),
@@ -183,9 +150,6 @@ def main() -> None:
             "bbox_points_p50_ms": bbox_points["p50_ms"], "bbox_lines_p50_ms": bbox_lines["p50_ms"],
             "epsg3003_page_p50_ms": crs["p50_ms"], "open_file_features_per_s": open_file["features_per_s"],
         }))
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

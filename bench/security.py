@@ -15,23 +15,17 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import secrets
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
 import requests
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.kernel import _free_port, _hammer  # noqa: E402
+from bench._platform import demo_app, hammer, serving  # noqa: E402
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
@@ -70,43 +64,18 @@ def _timed(function, rounds: int) -> float:
 
 
 def main() -> None:
-    admin = make_url(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    name = f"smartregion_bench_{secrets.token_hex(3)}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    port = _free_port()
-    var = tempfile.mkdtemp(prefix="smartregion-bench-")
-    os.environ.update({"DATABASE_URL": admin.set(database=name).render_as_string(hide_password=False),
-                       "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-                       "VAR_DIR": var, "STORAGE_DIR": f"{var}/files", "PUBLIC_URL": f"http://127.0.0.1:{port}",
-                       "SMARTREGION_ENV": "test", "RATELIMIT_LOGIN": "10000 per minute",
-                       "RATELIMIT_TOKEN": "10000 per minute"})
-    try:
-        from smartregion.app import create_app
-        from smartregion.cli import seed_demo, upgrade_database
-        from smartregion.inputs import parse_json
-        from waitress.server import create_server
+    from smartregion.inputs import parse_json
 
-        upgrade_database()
-        app = create_app()
-        seed_demo(app)
-        server = create_server(app, host="127.0.0.1", port=port, threads=8)
-        threading.Thread(target=server.run, daemon=True).start()
-        base = f"http://127.0.0.1:{port}"
-        token = requests.post(f"{base}/realms/smartregion/protocol/openid-connect/token",
-                              data={"grant_type": "password", "client_id": "smartregion",
-                                    "username": "segreteria", "password": "segreteria"}, timeout=10).json()
-        bearer = {"Authorization": f"Bearer {token['access_token']}"}
-        cookie = _page_login(base, "segreteria").cookies.get("smartregion_session")
+    with demo_app(RATELIMIT_LOGIN="10000 per minute", RATELIMIT_TOKEN="10000 per minute") as served, \
+            serving(served, threads=8):
+        bearer = served.bearer("segreteria")
+        cookie = _page_login(served.base, "segreteria").cookies.get("smartregion_session")
         session = {"Cookie": f"smartregion_session={cookie}"}
-        _hammer(f"{base}/api/v1/tenants", bearer, 2, 4)  # warm-up
-        _hammer(f"{base}/api/v1/tenants", session, 2, 4)
-        with_bearer = _hammer(f"{base}/api/v1/tenants", bearer, 10, 8)
-        with_session = _hammer(f"{base}/api/v1/tenants", session, 10, 8)
-        server.close()
-        app.extensions["smartregion.db"].engine.dispose()
-
+        tenants = f"{served.base}/api/v1/tenants"
+        hammer(tenants, bearer, 2, 4)  # warm-up
+        hammer(tenants, session, 2, 4)
+        with_bearer = hammer(tenants, bearer, 10, 8)
+        with_session = hammer(tenants, session, 10, 8)
         raw = _batch(1000)
         loads = _timed(lambda: json.loads(raw), 15)
         guarded = _timed(lambda: parse_json(raw, max_bytes=50 * 1024 * 1024, max_depth=64), 15)
@@ -120,9 +89,6 @@ def main() -> None:
             "session_p95_ms": with_session["p95_ms"],
             "json_mb": round(len(raw) / 1e6, 2), "json_loads_ms": round(loads * 1000, 1),
             "json_guard_ms": round(guarded * 1000, 1), "json_guard_ratio": round(guarded / loads, 2)}))
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

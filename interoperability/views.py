@@ -17,6 +17,7 @@ from smartregion.db import get_session
 from smartregion.errors import BadRequest, DomainError, NotFound, Unprocessable
 from smartregion.outbound import Policy
 from smartregion.web import page_language, page_secretariat, page_user
+from smartregion.web.formatting import label, label_filter
 from smartregion.web.pages import on_refusal
 
 from interoperability import brokers, conformance, payloads, services
@@ -73,16 +74,8 @@ def rule_label(rule: str | None) -> str:
     return f"{what} ({where})" if where else str(what)
 
 
-@bp.app_template_filter("version_status")
-def version_status_label(status: str) -> str:
-    label = VERSION_STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
-
-
-@bp.app_template_filter("feed_kind")
-def feed_kind_label(kind: str) -> str:
-    label = FEED_KIND_LABELS.get(kind)
-    return str(label) if label is not None else kind
+label_filter(bp, "version_status", VERSION_STATUS_LABELS)
+label_filter(bp, "feed_kind", FEED_KIND_LABELS)
 
 
 def _field_errors(error: DomainError | ma.ValidationError, fields: dict[str, str] | None = None) -> dict:
@@ -139,7 +132,7 @@ def _render_standards(*, status: int = 200, detail: str | None = None, failed: s
                       errors: dict | None = None, report: dict | None = None):
     user = page_user()
     rows = get_session().scalars(services.standards_query()).all()
-    versions = [(f"{s.code} {v.version}", f"{s.code} {v.version} ({version_status_label(v.status)})")
+    versions = [(f"{s.code} {v.version}", f"{s.code} {v.version} ({label(v.status, 'version_status')})")
                 for s in rows for v in s.versions]
     return render_template(
         "interoperability/standards.html", standards=rows, version_options=versions,
@@ -255,7 +248,7 @@ def _render_feeds(tenant, *, errors: dict | None = None, violations: list | None
         "interoperability/feeds.html", tenant=tenant, feeds=rows, silent=silent,
         can_register=_may_register(user, tenant), standard_options=_published_options(standards),
         standards=[s for s in standards if any(v.status == VersionStatus.PUBLISHED for v in s.versions)],
-        kind_options=[(kind.value, feed_kind_label(kind)) for kind in FeedKind],
+        kind_options=[(kind.value, label(kind, "feed_kind")) for kind in FeedKind],
         errors=errors or {}, violations=violations or [], detail=detail,
         values=request.form if request.method == "POST" else {"kind": FeedKind.DATA_FEED.value},
     ), status

@@ -107,11 +107,16 @@ class Blueprint(_Blueprint):
         return decorator
 
 
-def paginate_query(session, statement, page: int, page_size: int):
-    """Run a paginated select with its count; returns (rows, total). Pages that show "page x of y" use it."""
+def count_of(session, statement) -> int:
+    """How many rows ``statement`` selects, counted by the database."""
     from sqlalchemy import func, select
 
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    return session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
+def paginate_query(session, statement, page: int, page_size: int):
+    """Run a paginated select with its count; returns (rows, total). Pages that show "page x of y" use it."""
+    total = count_of(session, statement)
     if (page - 1) * page_size >= total:
         return [], total
     rows = session.scalars(statement.limit(page_size).offset((page - 1) * page_size)).all()
@@ -142,20 +147,15 @@ def paginate(statement, pagination_parameters, *, session=None) -> list:
     page itself tells it (a last page, the first included, that is not full).
     """
     from smartregion.db import get_session
-    from sqlalchemy import func, select
 
     session = session or get_session()
-    page, size = pagination_parameters.page, pagination_parameters.page_size
-    window = statement.limit(size + 1).offset((page - 1) * size)
-    rows = session.scalars(window).all()
-    return _paged(rows, pagination_parameters, lambda: session.scalar(
-        select(func.count()).select_from(statement.order_by(None).subquery())))
+    rows, has_next = one_page(session, statement, pagination_parameters.page, pagination_parameters.page_size)
+    return _paged(rows, has_next, pagination_parameters, lambda: count_of(session, statement))
 
 
-def _paged(rows: list, pagination_parameters, count) -> list:
+def _paged(rows: list, has_next: bool, pagination_parameters, count) -> list:
+    """Tell the pagination the total when it is asked for or known without a count, and whether a page follows."""
     page, size = pagination_parameters.page, pagination_parameters.page_size
-    has_next = len(rows) > size
-    rows = rows[:size]
     total = None
     if wants_count():
         total = count()
@@ -173,7 +173,7 @@ def paginate_compiled(compiled, params: dict | None, pagination_parameters, *, s
     session = session or get_session()
     page, size = pagination_parameters.page, pagination_parameters.page_size
     rows = compiled.rows(session, params, limit=size + 1, offset=(page - 1) * size)
-    return _paged(rows, pagination_parameters, lambda: compiled.count(session, params))
+    return _paged(rows[:size], len(rows) > size, pagination_parameters, lambda: compiled.count(session, params))
 
 
 def dumped(data) -> Response:

@@ -11,6 +11,7 @@ from smartregion.db import get_session
 from smartregion.errors import DomainError, Forbidden, Unprocessable
 from smartregion.registry import OrganizationKind, TenantStatus
 from smartregion.web import home_section, page_user
+from smartregion.web.formatting import label, label_filter, register_labels
 from smartregion.web.pages import on_refusal
 
 from tenants import schemas, services
@@ -43,21 +44,13 @@ SERVICE_MESSAGES = {
 }
 
 
+register_labels("service-message", SERVICE_MESSAGES)
+label_filter(bp, "tenant_status", STATUS_LABELS)
+label_filter(bp, "membership_role", MEMBERSHIP_LABELS)
+
+
 def translate(message: str) -> str:
-    label = SERVICE_MESSAGES.get(message)
-    return str(label) if label is not None else message
-
-
-@bp.app_template_filter("tenant_status")
-def tenant_status_label(status: str) -> str:
-    label = STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
-
-
-@bp.app_template_filter("membership_role")
-def membership_role_label(role: str) -> str:
-    label = MEMBERSHIP_LABELS.get(role)
-    return str(label) if label is not None else role
+    return label(message, "service-message")
 
 
 def _form_errors(error: DomainError | ma.ValidationError,

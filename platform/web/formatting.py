@@ -33,9 +33,17 @@ def register_labels(kind: str, labels: dict) -> None:
 
 
 def label(value, kind: str) -> str:
+    """The word for ``value`` among the labels of ``kind``, in the page's language; an unknown code as it is."""
     code = str(getattr(value, "value", value)) if value is not None else ""
     text = LABELS.get(kind, {}).get(code)
     return str(text) if text is not None else code
+
+
+def label_filter(blueprint, name: str, labels: dict) -> None:
+    """Register ``labels`` as the kind ``name`` and a template filter of that name that shows them
+    (``{{ tenant.status | tenant_status }}``)."""
+    register_labels(name, labels)
+    blueprint.add_app_template_filter(lambda value: label(value, name), name)
 
 
 def number(value, digits: int | None = None) -> str:

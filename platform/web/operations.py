@@ -18,6 +18,7 @@ from smartregion.jobs.sweeper import GAVE_UP, WORKER_DIED
 from sqlalchemy import select
 
 from . import current_tenant_slug, page_secretariat, page_user
+from .formatting import label, label_filter, register_labels
 
 bp = Blueprint("operations_pages", __name__)
 
@@ -36,18 +37,13 @@ JOB_MESSAGES = {
                 "The secretariat can retry it from the jobs console."),
 }
 
-
-@bp.app_template_filter("job_state")
-def job_state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
+label_filter(bp, "job_state", STATE_LABELS)
+register_labels("job-message", JOB_MESSAGES)
 
 
 @bp.app_template_filter("job_message")
 def job_message(message: str | None) -> str:
-    if not message:
-        return ""
-    label = JOB_MESSAGES.get(message)
-    return str(label) if label is not None else message
+    return label(message, "job-message") if message else ""
 
 
 def _date(value: str | None) -> date | None:

@@ -1,5 +1,5 @@
 """Every page of every role, walked in a real browser: axe-core finds no serious or critical violation,
-in Italian at 1366 px and in English at phone width (390 px), each page's screenshot lands in
+in Italian and in English, at 1366 px and at phone width (390 px); each page's four screenshots land in
 `tests/artifacts/walk/`, and no page takes the server more than 300 ms on the demo region.
 
 The walk follows the links of each role's pages from its home (one page per kind of address: the
@@ -27,6 +27,8 @@ PHONE = {"width": 390, "height": 844}
 SKIPPED = re.compile(r"^/(api|realms|admin|static|metrics|healthz|logout|login|language|tenant$)|"
                      r"\.(csv|json|jsonld|geojson|zip|pdf|xlsx|ttl|xml|rdf|gpkg|gz)$|/(export|download|exports)(/|$)|"
                      r"/(csv|json|pdf|ods)$")
+# Each page in both languages at both widths; the first is how the walk reaches it (Italian, the default).
+VIEWS = (("it", DESKTOP), ("en", PHONE), ("it", PHONE), ("en", DESKTOP))
 PER_ROLE_LIMIT = 45
 BUDGET_MS = 300
 
@@ -117,20 +119,17 @@ def walked(browser, live_server, seeded, artifacts, request):
             walked_paths.append(path)
             timings = [_server_ms(tab)]
             name = f"{role}-{re.sub(r'[^a-z0-9]+', '-', path.lower()).strip('-') or 'home'}"
-            tab.screenshot(path=str(folder / f"{name}-it-1366.png"), full_page=True)
-            if found := serious_violations(tab):
-                results["violations"][f"{role} it 1366 {path}"] = found
-            refused.extend(_csp_violations(tab))
             queue.extend(link for link in _links(tab, origin) if _pattern(link.split("?")[0]) not in seen)
-
-            tab.set_viewport_size(PHONE)
-            tab.goto(path + ("&" if "?" in path else "?") + "lang=en")
-            timings.append(_server_ms(tab))
-            tab.screenshot(path=str(folder / f"{name}-en-390.png"), full_page=True)
-            if found := serious_violations(tab):
-                results["violations"][f"{role} en 390 {path}"] = found
-            refused.extend(_csp_violations(tab))
-            # The server's time for the page: the better of two loads, the first one warms the caches.
+            for lang, viewport in VIEWS:
+                if (lang, viewport) != VIEWS[0]:  # the first view is the page as the walk reached it
+                    tab.set_viewport_size(viewport)
+                    tab.goto(path + ("&" if "?" in path else "?") + f"lang={lang}")
+                    timings.append(_server_ms(tab))
+                tab.screenshot(path=str(folder / f"{name}-{lang}-{viewport['width']}.png"), full_page=True)
+                if found := serious_violations(tab):
+                    results["violations"][f"{role} {lang} {viewport['width']} {path}"] = found
+                refused.extend(_csp_violations(tab))
+            # The server's time for the page: the best of its loads, the first one warms the caches.
             results["timings"][f"{role} {path}"] = min(timings)
             ids = [v["id"] for key, found in results["violations"].items()
                    if key.startswith(f"{role} ") and key.endswith(f" {path}") for v in found]
