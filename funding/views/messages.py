@@ -12,9 +12,8 @@ import re
 from collections.abc import Callable
 
 import marshmallow as ma
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
-from flask_babel import pgettext
 
 from funding.money import format_eur, parse_cents
 from funding.reference import N_
