@@ -70,7 +70,8 @@ def _amount(english: str) -> str:
 
 def _alternatives(english: str) -> str:
     """``A or B`` in the page's language."""
-    return english.replace(" or ", f" {_('or')} ")
+    word = _("or")
+    return english.replace(" or ", f" {word} ")
 
 
 # (English shape, message id, how some values are written again for the page).
