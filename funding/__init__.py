@@ -5,9 +5,12 @@ def init_app(app, api):
     from flask_babel import lazy_gettext as _l
     from smartregion import jobs
     from smartregion.web import menu_entry
+    from smartregion.web.formatting import register_labels
 
     from funding import api as funding_api
     from funding import views
+    from funding.reference import BeneficiaryKind, DeadlineModel, Domain, Level, Programme, ProjectStatus
+    from funding.services.plans import SOURCE_LABELS
 
     api.register_blueprint(funding_api.blp)
     app.register_blueprint(views.bp)
@@ -19,6 +22,12 @@ def init_app(app, api):
                    menu=_l("Plan"))
     menu_entry(app, "municipality", "funding_pages.project_list", _l("Projects"),
                _l("Your smart-city projects and their funding."), order=20)
+    # Codes shown on the pages with ``{{ code|label("funding-domain") }}``, in the page's language.
+    for kind, enum in (("funding-domain", Domain), ("funding-project-status", ProjectStatus),
+                       ("funding-programme", Programme), ("funding-level", Level),
+                       ("funding-deadline-model", DeadlineModel), ("funding-beneficiary", BeneficiaryKind)):
+        register_labels(kind, {member.value: _l(member.message) for member in enum})
+    register_labels("funding-source", {key: _l(message) for key, message in SOURCE_LABELS.items()})
     jobs.periodic(
         "funding.jobs.daily_refresh",
         cron="15 5 * * *",

@@ -4,95 +4,58 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from flask import render_template
+from smartregion.i18n import speaking, translate
 
 from funding.importers.common import neutralise
 from funding.money import format_eur
-from funding.reference import Domain, ProjectStatus
+from funding.reference import N_, Domain, ProjectStatus
 from funding.services.plans import source_label
 
-_TEMPLATES = Path(__file__).parent / "templates"
-_env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
-
+# The words of the document, English messages of the catalogue, written in the document's language.
 TEXT = {
-    "it": {
-        "plan": "Piano operativo",
-        "version": "versione",
-        "status": "stato",
-        "municipality": "Comune",
-        "lead": "Società partecipata capofila",
-        "project": "Progetto",
-        "domain": "Dominio",
-        "cost": "Costo totale",
-        "source": "Fonte",
-        "amount": "Importo",
-        "own": "Cofinanziamento proprio",
-        "uncovered": "Da reperire",
-        "totals": "Totali",
-        "by_source": "Per fonte",
-        "by_domain": "Per dominio",
-        "by_municipality": "Per comune",
-        "total": "Totale",
-        "standards": "Standard regionali adottati",
-        "practices": "Buone pratiche proposte al riuso",
-        "approved": "Approvato il",
-        "cup": "CUP",
-        "status_label": "Stato del progetto",
-        "draft": "bozza",
-        "superseded": "sostituita",
-        "approved_status": "approvata",
-    },
-    "en": {
-        "plan": "Operational plan",
-        "version": "version",
-        "status": "status",
-        "municipality": "Municipality",
-        "lead": "Lead participated company",
-        "project": "Project",
-        "domain": "Domain",
-        "cost": "Total cost",
-        "source": "Source",
-        "amount": "Amount",
-        "own": "Own co-financing",
-        "uncovered": "To be found",
-        "totals": "Totals",
-        "by_source": "By source",
-        "by_domain": "By domain",
-        "by_municipality": "By municipality",
-        "total": "Total",
-        "standards": "Regional standards adopted",
-        "practices": "Best practices offered for reuse",
-        "approved": "Approved on",
-        "cup": "CUP",
-        "status_label": "Project status",
-        "draft": "draft",
-        "superseded": "superseded",
-        "approved_status": "approved",
-    },
+    "plan": N_("Operational plan"),
+    "version": N_("version"),
+    "status": N_("status"),
+    "municipality": N_("Municipality"),
+    "lead": N_("Lead participated company"),
+    "project": N_("Project"),
+    "domain": N_("Domain"),
+    "cost": N_("Total cost"),
+    "source": N_("Source"),
+    "amount": N_("Amount"),
+    "totals": N_("Totals"),
+    "by_source": N_("By source"),
+    "by_domain": N_("By domain"),
+    "by_municipality": N_("By municipality"),
+    "total": N_("Total"),
+    "standards": N_("Regional standards adopted"),
+    "practices": N_("Best practices offered for reuse"),
+    "status_label": N_("Project status"),
 }
+
+
+def _words(lang: str) -> dict[str, str]:
+    return {key: translate(message, lang) for key, message in TEXT.items()} | {"cup": "CUP"}
 
 
 def _labels(document: dict, lang: str) -> dict:
     names = {m["tenant"]: m["name"] for m in document["municipalities"]}
     return {
         "source": {key: source_label(key, lang) for key in document["totals"]["by_source"]},
-        "domain": {d.value: d.label(lang) for d in Domain},
-        "status": {s.value: s.label(lang) for s in ProjectStatus},
+        "domain": {d.value: d.label_in(lang) for d in Domain},
+        "status": {s.value: s.label_in(lang) for s in ProjectStatus},
         "municipality": names,
     }
 
 
 def render_html(document: dict, lang: str = "it") -> str:
-    template = _env.get_template("funding/plan_export.html")
-    return template.render(
-        doc=document,
-        t=TEXT.get(lang, TEXT["it"]),
-        lang=lang,
-        labels=_labels(document, lang),
-        eur=lambda cents: format_eur(cents, lang),
-    )
+    """The plan as a page to read or print, in ``lang`` (the pages' template, labels and amounts)."""
+    with speaking(lang):
+        return render_template("funding/plan_export.html", doc=document, lang=lang,
+                               municipalities={m["tenant"]: m["name"] for m in document["municipalities"]},
+                               eur=lambda cents: format_eur(cents, lang))
 
 
 def _eur(cents: int) -> float:
@@ -102,7 +65,7 @@ def _eur(cents: int) -> float:
 def render_xlsx(document: dict, lang: str = "it") -> bytes:
     import xlsxwriter
 
-    t = TEXT.get(lang, TEXT["it"])
+    t = _words(lang)
     labels = _labels(document, lang)
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})

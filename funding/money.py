@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from babel import Locale
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
+
 # One hundred billion euro: more than any single programme line or smart-city project; anything larger
 # is a unit or typing error.
 MAX_CENTS = 100_000_000_000 * 100
@@ -87,23 +91,19 @@ def cents_to_decimal(cents: int) -> Decimal:
     return Decimal((1 if cents < 0 else 0, tuple(int(digit) for digit in str(abs(cents))), -2))
 
 
-def format_eur(cents: int, lang: str = "it") -> str:
-    """``1.234.567,89 EUR`` in Italian, ``EUR 1,234,567.89`` in English."""
+def format_eur(cents: int, locale: str = "it") -> str:
+    """``1.234.567,89 EUR`` in Italian, ``EUR 1,234,567.89`` in English: Babel's digits for ``locale``, and the
+    ISO code on the side where the locale writes its currency."""
     sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    grouped = f"{whole:,}"
-    if lang == "en":
-        return f"{sign}EUR {grouped}.{part:02d}"
-    return f"{sign}{grouped.replace(',', '.')},{part:02d} EUR"
+    digits = format_decimal(cents_to_decimal(abs(cents)), format="#,##0.00", locale=locale)
+    if Locale.parse(locale).currency_formats["standard"].pattern.startswith("\u00a4"):
+        return f"{sign}EUR {digits}"
+    return f"{sign}{digits} EUR"
 
 
-def format_percent(basis_points: int, lang: str = "it") -> str:
-    """Basis points (1/100 of a percent) as a percentage."""
-    whole, part = divmod(basis_points, 100)
-    if part == 0:
-        return f"{whole}%"
-    text = f"{whole}.{part:02d}".rstrip("0")
-    return (text if lang == "en" else text.replace(".", ",")) + "%"
+def format_percent(basis_points: int, locale: str = "it") -> str:
+    """Basis points (1/100 of a percent) as a percentage: ``62,5%`` in Italian, ``62.5%`` in English."""
+    return babel_percent(Decimal(basis_points) / 10000, format="#,##0.##%", locale=locale)
 
 
 def parse_rate_bp(value) -> int:

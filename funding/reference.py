@@ -1,23 +1,42 @@
-"""Reference vocabularies of the funding domain, with Italian and English labels."""
+"""Reference vocabularies of the funding domain; their labels are messages of the Babel catalogue."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import gettext
+from smartregion.i18n import translate
+
+
+def N_(message: str) -> str:
+    """Marks an English label for the catalogue; it is translated where it is shown."""
+    return message
+
 
 class LabelledEnum(StrEnum):
-    """A string enum whose members carry an Italian and an English label."""
+    """A string enum whose members carry a label: an English message translated by the catalogue."""
+
+    @property
+    def message(self) -> str:
+        """The label's message id (English)."""
+        return _LABELS[type(self).__name__][self.value]
 
     @property
     def label_it(self) -> str:
-        return _LABELS[type(self).__name__][self.value][0]
+        return translate(self.message, "it")
 
     @property
     def label_en(self) -> str:
-        return _LABELS[type(self).__name__][self.value][1]
+        return translate(self.message, "en")
 
-    def label(self, lang: str = "it") -> str:
-        return self.label_en if lang == "en" else self.label_it
+    @property
+    def label(self) -> str:
+        """The label in the page's language."""
+        return gettext(self.message)
+
+    def label_in(self, locale: str) -> str:
+        """The label in ``locale``, for outputs that name their language."""
+        return translate(self.message, locale)
 
     @classmethod
     def parse(cls, value: str) -> LabelledEnum:
@@ -152,74 +171,74 @@ PROGRAMME_LEVELS: dict[Programme, Level] = {
     Programme.POR_CREO: Level.EU_SHARED,
 }
 
-_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+_LABELS: dict[str, dict[str, str]] = {
     "Domain": {
-        "energy": ("Energia", "Energy"),
-        "environment": ("Ambiente", "Environment"),
-        "mobility": ("Mobilità", "Mobility"),
-        "government": ("Governo", "Government"),
-        "economy": ("Economia", "Economy"),
-        "people": ("Persone", "People"),
-        "living": ("Qualità della vita", "Living"),
-        "planning": ("Pianificazione", "Planning"),
+        "energy": N_("Energy"),
+        "environment": N_("Environment"),
+        "mobility": N_("Mobility"),
+        "government": N_("Government"),
+        "economy": N_("Economy"),
+        "people": N_("People"),
+        "living": N_("Living"),
+        "planning": N_("Planning"),
     },
     "BeneficiaryKind": {
-        "municipality": ("Comune", "Municipality"),
-        "municipal_union": ("Unione di comuni", "Union of municipalities"),
-        "metropolitan_city": ("Città metropolitana o provincia", "Metropolitan city or province"),
-        "region": ("Regione", "Region"),
-        "participated_company": ("Società partecipata", "Participated company"),
-        "public_body": ("Altro ente pubblico", "Other public body"),
-        "university": ("Università", "University"),
-        "research_centre": ("Centro di ricerca", "Research centre"),
-        "enterprise": ("Impresa", "Enterprise"),
-        "sme": ("PMI", "SME"),
-        "non_profit": ("Ente del terzo settore", "Non-profit organisation"),
+        "municipality": N_("Municipality"),
+        "municipal_union": N_("Union of municipalities"),
+        "metropolitan_city": N_("Metropolitan city or province"),
+        "region": N_("Region"),
+        "participated_company": N_("Participated company"),
+        "public_body": N_("Other public body"),
+        "university": N_("University"),
+        "research_centre": N_("Research centre"),
+        "enterprise": N_("Enterprise"),
+        "sme": N_("SME"),
+        "non_profit": N_("Non-profit organisation"),
     },
     "Level": {
-        "eu_direct": ("UE a gestione diretta", "EU direct management"),
-        "eu_shared": ("UE a gestione concorrente", "EU shared management"),
-        "national": ("Nazionale", "National"),
-        "regional": ("Regionale", "Regional"),
+        "eu_direct": N_("EU direct management"),
+        "eu_shared": N_("EU shared management"),
+        "national": N_("National"),
+        "regional": N_("Regional"),
     },
     "Programme": {
-        "horizon_europe": ("Horizon Europe", "Horizon Europe"),
-        "life": ("LIFE", "LIFE"),
-        "digital_europe": ("Europa digitale", "Digital Europe"),
-        "cef": ("Meccanismo per collegare l'Europa (CEF)", "Connecting Europe Facility (CEF)"),
-        "interreg": ("Interreg", "Interreg"),
-        "erdf_regional": ("PR FESR Toscana 2021-2027", "Tuscany ERDF programme 2021-2027"),
-        "pnrr": ("PNRR", "National Recovery and Resilience Plan (PNRR)"),
-        "fsc": ("Fondo Sviluppo e Coesione (FSC)", "Development and Cohesion Fund (FSC)"),
-        "regional": ("Linea regionale", "Regional line"),
-        "h2020": ("Horizon 2020", "Horizon 2020"),
-        "agenda_digitale": ("Agenda Digitale", "Digital Agenda"),
-        "por_creo": ("POR CreO FESR 2014-2020", "POR CReO ERDF 2014-2020"),
+        "horizon_europe": N_("Horizon Europe"),
+        "life": N_("LIFE"),
+        "digital_europe": N_("Digital Europe"),
+        "cef": N_("Connecting Europe Facility (CEF)"),
+        "interreg": N_("Interreg"),
+        "erdf_regional": N_("Tuscany ERDF programme 2021-2027"),
+        "pnrr": N_("National Recovery and Resilience Plan (PNRR)"),
+        "fsc": N_("Development and Cohesion Fund (FSC)"),
+        "regional": N_("Regional line"),
+        "h2020": N_("Horizon 2020"),
+        "agenda_digitale": N_("Digital Agenda"),
+        "por_creo": N_("POR CReO ERDF 2014-2020"),
     },
     "DeadlineModel": {
-        "single_stage": ("Scadenza unica", "Single stage"),
-        "two_stage": ("Due fasi", "Two stages"),
-        "multiple_cutoff": ("Scadenze multiple", "Multiple cut-off dates"),
+        "single_stage": N_("Single stage"),
+        "two_stage": N_("Two stages"),
+        "multiple_cutoff": N_("Multiple cut-off dates"),
     },
     "ProjectStatus": {
-        "proposed": ("Proposto", "Proposed"),
-        "in_plan": ("Nel piano", "In the plan"),
-        "funded": ("Finanziato", "Funded"),
-        "in_progress": ("In corso", "In progress"),
-        "completed": ("Concluso", "Completed"),
-        "dropped": ("Abbandonato", "Dropped"),
+        "proposed": N_("Proposed"),
+        "in_plan": N_("In the plan"),
+        "funded": N_("Funded"),
+        "in_progress": N_("In progress"),
+        "completed": N_("Completed"),
+        "dropped": N_("Dropped"),
     },
     "TimeHorizon": {
-        "short": ("Breve (meno di 2 anni)", "Short (under 2 years)"),
-        "medium": ("Medio (2-4 anni)", "Medium (2-4 years)"),
-        "long": ("Lungo (oltre 4 anni)", "Long (over 4 years)"),
+        "short": N_("Short (under 2 years)"),
+        "medium": N_("Medium (2-4 years)"),
+        "long": N_("Long (over 4 years)"),
     },
     "FundingSourceKind": {
-        "funding_line": ("Linea di finanziamento", "Funding line"),
-        "own": ("Cofinanziamento proprio", "Own co-financing"),
-        "partner": ("Partner", "Partner"),
-        "private": ("Privati", "Private"),
-        "other_public": ("Altro pubblico", "Other public"),
+        "funding_line": N_("Funding line"),
+        "own": N_("Own co-financing"),
+        "partner": N_("Partner"),
+        "private": N_("Private"),
+        "other_public": N_("Other public"),
     },
 }
 

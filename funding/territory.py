@@ -9,29 +9,35 @@ code), ``IT-P048`` (ISTAT province code), ``IT-M048017`` (ISTAT municipality cod
 
 from __future__ import annotations
 
+import functools
 import re
 
-REGIONS: dict[str, tuple[str, str]] = {
-    "01": ("Piemonte", "Piedmont"),
-    "02": ("Valle d'Aosta", "Aosta Valley"),
-    "03": ("Lombardia", "Lombardy"),
-    "04": ("Trentino-Alto Adige", "Trentino-South Tyrol"),
-    "05": ("Veneto", "Veneto"),
-    "06": ("Friuli-Venezia Giulia", "Friuli-Venezia Giulia"),
-    "07": ("Liguria", "Liguria"),
-    "08": ("Emilia-Romagna", "Emilia-Romagna"),
-    "09": ("Toscana", "Tuscany"),
-    "10": ("Umbria", "Umbria"),
-    "11": ("Marche", "Marche"),
-    "12": ("Lazio", "Lazio"),
-    "13": ("Abruzzo", "Abruzzo"),
-    "14": ("Molise", "Molise"),
-    "15": ("Campania", "Campania"),
-    "16": ("Puglia", "Apulia"),
-    "17": ("Basilicata", "Basilicata"),
-    "18": ("Calabria", "Calabria"),
-    "19": ("Sicilia", "Sicily"),
-    "20": ("Sardegna", "Sardinia"),
+from smartregion.i18n import LANGUAGES, translate
+
+from funding.reference import N_
+
+# Regions by ISTAT code; their names, in Italian and English, come from the catalogue.
+REGIONS: dict[str, str] = {
+    "01": N_("Piedmont"),
+    "02": N_("Aosta Valley"),
+    "03": N_("Lombardy"),
+    "04": N_("Trentino-South Tyrol"),
+    "05": N_("Veneto"),
+    "06": N_("Friuli-Venezia Giulia"),
+    "07": N_("Liguria"),
+    "08": N_("Emilia-Romagna"),
+    "09": N_("Tuscany"),
+    "10": N_("Umbria"),
+    "11": N_("Marche"),
+    "12": N_("Lazio"),
+    "13": N_("Abruzzo"),
+    "14": N_("Molise"),
+    "15": N_("Campania"),
+    "16": N_("Apulia"),
+    "17": N_("Basilicata"),
+    "18": N_("Calabria"),
+    "19": N_("Sicily"),
+    "20": N_("Sardinia"),
 }
 MEZZOGIORNO = frozenset({"13", "14", "15", "16", "17", "18", "19", "20"})
 
@@ -62,7 +68,12 @@ PROVINCE_REGION: dict[str, str] = {
 }
 
 _TOKEN = re.compile(r"^(EU|IT|IT-CN|IT-MZ|IT-R\d{2}|IT-P\d{3}|IT-M\d{6})$")
-_REGION_NAMES = {name.lower(): code for code, names in REGIONS.items() for name in names}
+
+
+@functools.cache
+def _region_names() -> dict[str, str]:
+    """The regions' Italian and English names (as people write them), lower-case, to their codes."""
+    return {translate(name, locale).lower(): code for code, name in REGIONS.items() for locale in LANGUAGES}
 
 
 def normalise_token(value: str) -> str:
@@ -82,8 +93,8 @@ def normalise_token(value: str) -> str:
         return "IT-MZ"
     if lowered in ("centro-nord", "centre-north", "centro nord"):
         return "IT-CN"
-    if lowered in _REGION_NAMES:
-        return f"IT-R{_REGION_NAMES[lowered]}"
+    if lowered in _region_names():
+        return f"IT-R{_region_names()[lowered]}"
     if re.fullmatch(r"\d{6}", text):
         return f"IT-M{text}"
     raise ValueError(value)
@@ -102,19 +113,15 @@ def tokens_for_municipality(istat_code: str, region_code: str | None = None) -> 
     return tuple(tokens)
 
 
-def label(token: str, lang: str = "it") -> str:
-    """A readable name for a token."""
-    index = 1 if lang == "en" else 0
-    if token == "EU":
-        return ("Unione europea", "European Union")[index]
-    if token == "IT":
-        return ("Italia", "Italy")[index]
-    if token == "IT-MZ":
-        return ("Mezzogiorno", "Southern Italy")[index]
-    if token == "IT-CN":
-        return ("Centro-Nord", "Centre-North")[index]
+AREAS = {"EU": N_("European Union"), "IT": N_("Italy"), "IT-MZ": N_("Southern Italy"), "IT-CN": N_("Centre-North")}
+
+
+def label(token: str, locale: str = "it") -> str:
+    """A readable name for a token, in ``locale``."""
+    if token in AREAS:
+        return translate(AREAS[token], locale)
     if token.startswith("IT-R"):
-        return REGIONS[token[4:]][index]
+        return translate(REGIONS[token[4:]], locale)
     if token.startswith("IT-P"):
-        return ("Provincia ", "Province ")[index] + token[4:]
-    return ("Comune ", "Municipality ")[index] + token[4:]
+        return translate(N_("Province %(code)s"), locale, code=token[4:])
+    return translate(N_("Municipality %(code)s"), locale, code=token[4:])

@@ -14,17 +14,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from funding.reference import Programme
+from smartregion.i18n import translate
+
+from funding.reference import N_, Programme
 
 
 @dataclass(frozen=True)
 class ActionType:
     code: str
-    label_en: str
-    label_it: str
+    message: str  # its name, an English message of the catalogue
     rate: int
     non_profit_rate: int | None = None
     partners: int | None = None
+
+    @property
+    def label_en(self) -> str:
+        return translate(self.message, "en")
+
+    @property
+    def label_it(self) -> str:
+        return translate(self.message, "it")
 
 
 # Horizon Europe: Regulation (EU) 2021/695, art. 22 (a consortium of at least three independent legal
@@ -34,35 +43,33 @@ class ActionType:
 # (one applicant suffices); programme co-fund actions 30%; pre-commercial procurement 100%; public
 # procurement of innovative solutions 50%.
 HORIZON = {
-    "RIA": ActionType("HORIZON-RIA", "Research and innovation action", "Azione di ricerca e innovazione", 100,
+    "RIA": ActionType("HORIZON-RIA", N_("Research and innovation action"), 100,
                       partners=2),
-    "IA": ActionType("HORIZON-IA", "Innovation action", "Azione di innovazione", 70, 100, partners=2),
-    "CSA": ActionType("HORIZON-CSA", "Coordination and support action", "Azione di coordinamento e sostegno", 100),
-    "COFUND": ActionType("HORIZON-COFUND", "Programme co-fund action", "Azione di cofinanziamento di programma", 30,
+    "IA": ActionType("HORIZON-IA", N_("Innovation action"), 70, 100, partners=2),
+    "CSA": ActionType("HORIZON-CSA", N_("Coordination and support action"), 100),
+    "COFUND": ActionType("HORIZON-COFUND", N_("Programme co-fund action"), 30,
                          partners=2),
-    "PCP": ActionType("HORIZON-PCP", "Pre-commercial procurement", "Appalto pre-commerciale", 100, partners=2),
-    "PPI": ActionType("HORIZON-PPI", "Public procurement of innovative solutions",
-                      "Appalto pubblico di soluzioni innovative", 50, partners=2),
+    "PCP": ActionType("HORIZON-PCP", N_("Pre-commercial procurement"), 100, partners=2),
+    "PPI": ActionType("HORIZON-PPI", N_("Public procurement of innovative solutions"), 50, partners=2),
 }
 # Digital Europe: Work Programme 2025-2027, section "Types of action": simple grants 50%; SME support
 # actions 50% (75% for SMEs only, which municipalities are not); coordination and support actions 100%;
 # grants for procurement 50%.
 DIGITAL = {
-    "SIMPLE": ActionType("DIGITAL-SIMPLE", "Simple grant", "Sovvenzione semplice", 50),
-    "SME": ActionType("DIGITAL-SME", "SME support action", "Azione di sostegno alle PMI", 50),
-    "CSA": ActionType("DIGITAL-CSA", "Coordination and support action", "Azione di coordinamento e sostegno", 100),
-    "GFP": ActionType("DIGITAL-GFP", "Grant for procurement", "Sovvenzione per appalti", 50),
+    "SIMPLE": ActionType("DIGITAL-SIMPLE", N_("Simple grant"), 50),
+    "SME": ActionType("DIGITAL-SME", N_("SME support action"), 50),
+    "CSA": ActionType("DIGITAL-CSA", N_("Coordination and support action"), 100),
+    "GFP": ActionType("DIGITAL-GFP", N_("Grant for procurement"), 50),
 }
 # LIFE: Regulation (EU) 2021/783, art. 9 and the LIFE calls for proposals: standard action projects,
 # strategic nature projects and strategic integrated projects 60%; operating grants 70%; the Clean
 # Energy Transition "other action grants" (LIFE-PJG) 95%.
 LIFE = {
-    "SAP": ActionType("LIFE-SAP", "Standard action project", "Progetto di azione standard", 60),
-    "SNAP": ActionType("LIFE-SNAP", "Strategic nature project", "Progetto strategico per la natura", 60),
-    "SIP": ActionType("LIFE-SIP", "Strategic integrated project", "Progetto strategico integrato", 60),
-    "OG": ActionType("LIFE-OG", "Operating grant", "Sovvenzione di funzionamento", 70),
-    "PJG": ActionType("LIFE-PJG", "Project grant (clean energy transition)",
-                      "Sovvenzione di progetto (transizione all'energia pulita)", 95),
+    "SAP": ActionType("LIFE-SAP", N_("Standard action project"), 60),
+    "SNAP": ActionType("LIFE-SNAP", N_("Strategic nature project"), 60),
+    "SIP": ActionType("LIFE-SIP", N_("Strategic integrated project"), 60),
+    "OG": ActionType("LIFE-OG", N_("Operating grant"), 70),
+    "PJG": ActionType("LIFE-PJG", N_("Project grant (clean energy transition)"), 95),
 }
 ACTIONS: dict[Programme, dict[str, ActionType]] = {
     Programme.HORIZON_EUROPE: HORIZON,

@@ -194,7 +194,7 @@ def _line_summary(line: FundingLine, timing, lang: str) -> dict:
         "id": line.id,
         "title": line.title,
         "programme": line.programme,
-        "programme_label": Programme(line.programme).label(lang),
+        "programme_label": Programme(line.programme).label_in(lang),
         "level": line.level,
         "call_identifier": line.call_identifier,
         "topic_identifier": line.topic_identifier,

@@ -5,18 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from smartregion import audit, tenancy
 from smartregion.db import any_ids, sequential_on_citus
 from smartregion.errors import Conflict, Forbidden, Unprocessable, found, get_or_404
+from smartregion.i18n import translate
 from smartregion.registry import Organization, Tenant
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from funding.models import OperationalPlan, PlanMunicipality, PlanStatus, Project
-from funding.reference import Domain, FundingSourceKind, Programme, ProjectStatus
+from funding.reference import N_, Domain, FundingSourceKind, Programme, ProjectStatus
 from funding.services.projects import check_lead_company
 
 UNCOVERED = "to_be_found"
+# A source of the totals: a programme, a kind of source other than a funding line, or what is still to find.
+SOURCE_LABELS = {member.value: member.message for member in (*Programme, *FundingSourceKind)} | {
+    UNCOVERED: N_("To be found")}
 
 
 def plan_snapshot(plan: OperationalPlan) -> dict:
@@ -313,13 +318,10 @@ def _source_key(item) -> str:
     return item.source_kind
 
 
-def source_label(key: str, lang: str = "it") -> str:
-    if key == UNCOVERED:
-        return "Da reperire" if lang != "en" else "To be found"
-    try:
-        return Programme(key).label(lang)
-    except ValueError:
-        return FundingSourceKind(key).label(lang)
+def source_label(key: str, locale: str | None = None) -> str:
+    """The name of a source of the plan's totals, in ``locale`` (the page's language when None)."""
+    message = SOURCE_LABELS.get(key) or key
+    return gettext(message) if locale is None else translate(message, locale)
 
 
 def _add(totals: dict, key: str, cents: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from smartregion import auth, ratelimit
 from smartregion.db import get_session
 from smartregion.errors import DomainError
@@ -12,7 +13,6 @@ from smartregion.web.pages import on_refusal
 
 from funding.matching import line_timing
 from funding.models import FundingLine, PlanStatus
-from funding.money import format_percent
 from funding.reference import BeneficiaryKind, DeadlineModel, Domain, Level, Programme
 from funding.services import lines, matching, plans
 from funding.validation import clean_funding_line
@@ -24,7 +24,7 @@ from funding.views.common import (
     can_write_region,
     choices,
     import_status_page,
-    say_done,
+    rate_text,
     template_helpers,
 )
 from funding.views.messages import form_errors, say
@@ -40,7 +40,6 @@ def line_list():
 
 def _render_lines(*, import_errors: dict | None = None, import_format: str = "csv", status: int = 200):
     user = page_user()
-    lang = page_language()
     day = matching.today()
     session = get_session()
     rows = [(line, line_timing(matching.line_profile(line), day)) for line in session.scalars(lines.lines_query())]
@@ -49,7 +48,7 @@ def _render_lines(*, import_errors: dict | None = None, import_format: str = "cs
         visible = [plan for plan in visible if plan.status != PlanStatus.DRAFT]
     return render_template(
         "funding/lines.html", lines=rows, plans=visible, can_edit=can_write_region(user),
-        import_errors=import_errors or {}, import_format=import_format, **template_helpers(lang)
+        import_errors=import_errors or {}, import_format=import_format, **template_helpers()
     ), status
 
 
@@ -57,11 +56,10 @@ def _render_lines(*, import_errors: dict | None = None, import_format: str = "cs
 def line_detail(line_id):
     user = page_user()
     auth.enter_regional()
-    lang = page_language()
     session = get_session()
-    result = matching.line_ranking(session, line_id, lang=lang)
+    result = matching.line_ranking(session, line_id, lang=page_language())
     return render_template("funding/line.html", result=result, line=lines.get_line(session, line_id),
-                           can_edit=can_write_region(user), **template_helpers(lang))
+                           can_edit=can_write_region(user), **template_helpers())
 
 
 LINE_TEXT_FIELDS = (
@@ -82,7 +80,7 @@ def _line_form_values(form) -> dict:
     return values
 
 
-def _line_values(line: FundingLine, lang: str) -> dict:
+def _line_values(line: FundingLine) -> dict:
     """The form's values of a stored line: amounts in EUR and the rate in percent, as people write them."""
     def text(value) -> str:
         return "" if value is None else str(value)
@@ -92,11 +90,9 @@ def _line_values(line: FundingLine, lang: str) -> dict:
         "topic_identifier": text(line.topic_identifier), "title": line.title, "description": text(line.description),
         "opening_date": line.opening_date.isoformat() if line.opening_date else "",
         "deadlines": [d.isoformat() for d in line.deadlines or []], "deadline_model": line.deadline_model,
-        "total_budget": amount_text(line.total_budget_cents, lang),
-        "min_grant": amount_text(line.min_grant_cents, lang), "max_grant": amount_text(line.max_grant_cents, lang),
-        "cofinancing_rate": format_percent(line.cofinancing_rate_bp, lang).rstrip("%"),
-        "non_profit_rate": ("" if line.non_profit_rate_bp is None
-                            else format_percent(line.non_profit_rate_bp, lang).rstrip("%")),
+        "total_budget": amount_text(line.total_budget_cents),
+        "min_grant": amount_text(line.min_grant_cents), "max_grant": amount_text(line.max_grant_cents),
+        "cofinancing_rate": rate_text(line.cofinancing_rate_bp), "non_profit_rate": rate_text(line.non_profit_rate_bp),
         "action_type": text(line.action_type),
         "beneficiary_kinds": list(line.beneficiary_kinds), "domains": list(line.domains),
         "territories": ", ".join(line.territories), "partnership_required": line.partnership_required,
@@ -115,26 +111,20 @@ def _line_data(values: dict, *, new: bool) -> tuple[dict, dict]:
 
 
 def _render_line_form(line: FundingLine | None, values: dict, *, errors=None, detail=None, status=200):
-    lang = page_language()
     options = {
-        "programmes": choices(Programme, lang), "levels": choices(Level, lang),
-        "deadline_models": choices(DeadlineModel, lang), "domains": choices(Domain, lang),
-        "beneficiary_kinds": choices(BeneficiaryKind, lang),
+        "programmes": choices(Programme), "levels": choices(Level), "deadline_models": choices(DeadlineModel),
+        "domains": choices(Domain), "beneficiary_kinds": choices(BeneficiaryKind),
     }
     return render_template("funding/line_form.html", line=line, values=values, errors=errors or {}, detail=detail,
-                           options=options, spare=SPARE_ROWS, **template_helpers(lang)), status
+                           options=options, spare=SPARE_ROWS, **template_helpers()), status
 
 
 def _refused_line(line, values, error: DomainError | dict, status: int | None = None):
-    lang = page_language()
     messages = error if isinstance(error, dict) else error.errors
-    errors = form_errors(messages, lang, LINE_FORM_NAMES)
-    detail = (
-        "The funding line was not saved: correct the fields marked below."
-        if lang == "en" else "La linea non è stata salvata: correggere i campi segnalati."
-    )
+    errors = form_errors(messages, LINE_FORM_NAMES)
+    detail = _("The funding line was not saved: correct the fields marked below.")
     if isinstance(error, DomainError) and not errors:
-        detail = say(error.detail, lang)
+        detail = say(error.detail)
     return _render_line_form(line, values, errors=errors, detail=detail, status=status or error.status)
 
 
@@ -154,7 +144,7 @@ def line_create():
         return _refused_line(None, values, errors, 422)
     with on_refusal(lambda error: _refused_line(None, values, error)):
         line = lines.create_line(session, data, actor=user.username)
-    flash(say_done("La linea di finanziamento è stata creata.", "The funding line was created."), "success")
+    flash(_("The funding line was created."), "success")
     return redirect(url_for(".line_detail", line_id=line.id), 303)
 
 
@@ -162,7 +152,7 @@ def line_create():
 def line_edit(line_id):
     page_secretariat(SECRETARIAT_ONLY)
     line = lines.get_line(get_session(), line_id)
-    return _render_line_form(line, _line_values(line, page_language()))
+    return _render_line_form(line, _line_values(line))
 
 
 @bp.post("/funding/lines/<int:line_id>/edit")
@@ -176,7 +166,7 @@ def line_update(line_id):
         return _refused_line(line, values, errors, 422)
     with on_refusal(lambda error: _refused_line(lines.get_line(session, line_id), values, error)):
         lines.update_line(session, line_id, data, actor=user.username)
-    flash(say_done("La linea di finanziamento è stata aggiornata.", "The funding line was updated."), "success")
+    flash(_("The funding line was updated."), "success")
     return redirect(url_for(".line_detail", line_id=line_id), 303)
 
 
@@ -198,11 +188,11 @@ def line_import():
     upload = request.files.get("file")
     errors = _import_form_errors(file_format, upload)
     if errors:
-        return _render_lines(import_errors=form_errors(errors, page_language()), import_format=file_format,
+        return _render_lines(import_errors=form_errors(errors), import_format=file_format,
                              status=400)
     data = upload.read()
     sha256 = storage().put_bytes(data).sha256
-    with on_refusal(lambda error: _render_lines(import_errors=form_errors(error.errors, page_language()),
+    with on_refusal(lambda error: _render_lines(import_errors=form_errors(error.errors),
                                                 import_format=file_format, status=error.status)):
         job = lines.start_import(get_session(), data, sha256, file_format)
     return redirect(url_for(".line_import_status", job_id=job.id), 303)

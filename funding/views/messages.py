@@ -1,95 +1,127 @@
-"""The validator's and services' messages as the pages show them, in the page's language."""
+"""The validator's and services' messages as the pages show them, in the page's language.
+
+The validator, the services and marshmallow write their messages in English; each one is a message id of the
+Babel catalogue (marked below with ``N_`` so that the catalogue extracts it). A message that carries values
+(a length, an amount, a version) has one pattern per English shape: the values are pulled out of the text and
+put into the translated message, amounts written again for the page's locale.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import marshmallow as ma
+from flask_babel import get_locale, pgettext
+from flask_babel import gettext as _
 
 from funding.money import format_eur, parse_cents
+from funding.reference import N_
 
-# The validator's fixed messages in Italian, the language the pages speak by default.
-MESSAGES_IT = {
-    "Missing data for required field.": "Campo obbligatorio.",
-    "Must not be negative.": "Non può essere negativo.",
-    "Amount is implausibly large (over 100 billion EUR).": "Importo non plausibile (oltre 100 miliardi di euro).",
-    "Not a valid amount in EUR.": "Non è un importo in euro valido.",
-    "Must be greater than zero.": "Deve essere maggiore di zero.",
-    "Not a valid date (ISO 8601 expected).": "Data non valida (formato AAAA-MM-GG).",
-    "Not a valid date.": "Data non valida (formato AAAA-MM-GG).",
-    "Not a valid integer.": "Non è un numero intero valido.",
-    "Not a valid http(s) URL.": "Non è un indirizzo http(s) valido.",
-    "Not a valid percentage.": "Non è una percentuale valida.",
-    "Must be more than 0% and at most 100%.": "Deve essere maggiore di 0% e al massimo 100%.",
-    "The rate for non-profit applicants is below the line's rate.":
-        "Il tasso per gli enti senza scopo di lucro è inferiore a quello della linea.",
-    "The minimum grant is above the maximum grant.": "Il contributo minimo supera quello massimo.",
-    "The maximum grant is above the line's total budget.": "Il contributo massimo supera la dotazione della linea.",
-    "A deadline falls before the opening date.": "Una scadenza precede la data di apertura.",
-    "A two-stage line has exactly two deadlines (first and second stage).":
-        "Una linea a due fasi ha esattamente due scadenze (prima e seconda fase).",
-    "A single-stage line has one deadline.": "Una linea a scadenza unica ha una sola scadenza.",
-    "The minimum TRL is above the maximum TRL.": "Il TRL minimo supera il TRL massimo.",
-    "Minimum partners given but no partnership is required.":
-        "Numero minimo di partner indicato, ma il partenariato non è richiesto.",
-    "A funding-line source names its funding line.": "Una fonte di tipo linea di finanziamento indica la linea.",
-    "Only a funding-line source names a funding line.":
-        "Solo una fonte di tipo linea di finanziamento indica una linea.",
-    "Already in use.": "Già in uso.",
-    "Not a participated company.": "Non è una società partecipata.",
-    "Choose a file to upload.": "Scegliere un file da caricare.",
-    "String does not match expected pattern.":
-        "Lettere minuscole, cifre e trattini (almeno 2 caratteri), per esempio toscana-2026.",
-    "Length must be between 1 and 300.": "Da 1 a 300 caratteri.",
-    "Not a valid choice.": "Scelta non valida.",
-    "Must be one of: csv, json, ft_portal.": "Uno tra: csv, json, ft_portal.",
-    "No municipality in the plan.": "Nessun comune nel piano.",
-    "A plan names at least one municipality with its projects.":
-        "Un piano nomina almeno un comune con i suoi progetti: salvare prima i progetti di un comune.",
-    "Some projects are not projects of this municipality.": "Alcuni progetti non sono progetti di questo comune.",
-    "The lead company must be a participated company.": "La capofila deve essere una società partecipata.",
-    "The funding line is not valid.": "La linea di finanziamento non è valida.",
-    "The funding plan is not valid.": "Il piano di finanziamento non è valido.",
-    "The standards adopted are not valid.": "Gli standard adottati non sono validi.",
-    "The change was not saved.": "La modifica non è stata salvata.",
-}
-STATUS_FEMININE_IT = {"approved": "approvata", "superseded": "superata"}
-PATTERNS_IT = [
-    (re.compile(r"^Unknown value (.+); expected (?:one|any) of: (.+)$"), r"Valore sconosciuto \1; valori ammessi: \2"),
-    (re.compile(r"^Longer than (\d+) characters\.$"), r"Più lungo di \1 caratteri."),
-    (re.compile(r"^Must be between (\d+) and (\d+)\.$"), r"Deve essere tra \1 e \2."),
-    (re.compile(r"^Unknown territory (.+)\.$"), r"Territorio sconosciuto \1."),
-    (re.compile(r"^Not a valid date: (.+)\.$"), r"Data non valida: \1."),
-    (re.compile(r"^No funding line (\d+)\.$"), r"Nessuna linea di finanziamento \1."),
-    (re.compile(r"^Unknown project (\d+)\.$"), r"Progetto \1 sconosciuto."),
-    (re.compile(r"^The funding plan totals (.+), above the project's cost of (.+)\.$"),
-     lambda m: f"Il piano di finanziamento ammonta a {_eur_it(m[1])}, oltre il costo del progetto di {_eur_it(m[2])}."),
-    (re.compile(r"^Version (\d+) of the plan is (\w+): start a new version to change it\.$"),
-     lambda m: f"La versione {m[1]} del piano è {STATUS_FEMININE_IT.get(m[2], m[2])}: "
-               "per cambiarla avviare una nuova versione."),
-    (re.compile(r"^Version (\d+) is still a draft\.$"), r"La versione \1 è ancora in bozza: modificare quella."),
-    (re.compile(r"^Plan (.+) exists: start a new version of it instead\.$"),
-     r"Il piano \1 esiste già: avviarne una nuova versione."),
-    (re.compile(r"^Funding line (\d+) already has identifier (.+)\.$"),
-     r"La linea di finanziamento \1 ha già il codice \2."),
-    (re.compile(r"^Operational plan (\d+) not found\.$"), r"Piano operativo \1 non trovato."),
+# The fixed messages the funding pages receive from the validator, the services and marshmallow.
+FIXED = (
+    N_("Missing data for required field."),
+    N_("Must not be negative."),
+    N_("Amount is implausibly large (over 100 billion EUR)."),
+    N_("Not a valid amount in EUR."),
+    N_("Must be greater than zero."),
+    N_("Not a valid date (ISO 8601 expected)."),
+    N_("Not a valid date."),
+    N_("Not a valid integer."),
+    N_("Not a valid http(s) URL."),
+    N_("Not a valid percentage."),
+    N_("Must be more than 0% and at most 100%."),
+    N_("The rate for non-profit applicants is below the line's rate."),
+    N_("The minimum grant is above the maximum grant."),
+    N_("The maximum grant is above the line's total budget."),
+    N_("A deadline falls before the opening date."),
+    N_("A two-stage line has exactly two deadlines (first and second stage)."),
+    N_("A single-stage line has one deadline."),
+    N_("The minimum TRL is above the maximum TRL."),
+    N_("Minimum partners given but no partnership is required."),
+    N_("A funding-line source names its funding line."),
+    N_("Only a funding-line source names a funding line."),
+    N_("Already in use."),
+    N_("Not a participated company."),
+    N_("String does not match expected pattern."),
+    N_("Length must be between 1 and 300."),
+    N_("Not a valid choice."),
+    N_("Must be one of: csv, json, ft_portal."),
+    N_("No municipality in the plan."),
+    N_("A plan names at least one municipality with its projects."),
+    N_("Some projects are not projects of this municipality."),
+    N_("The lead company must be a participated company."),
+    N_("The funding line is not valid."),
+    N_("The funding plan is not valid."),
+    N_("The standards adopted are not valid."),
+    N_("The change was not saved."),
+    # The OpenCoesione file's problems.
+    N_("The file is empty."),
+    N_("The file is binary, not a CSV table."),
+    N_("This is a spreadsheet (XLSX), not OpenCoesione's CSV: send the CSV as published, or save the sheet as CSV."),
+    N_("The first line has no ; or , between column names: not a CSV table."),
+)
+
+
+def _amount(english: str) -> str:
+    """An amount the services wrote in English (``EUR 1,234.50``), as the page's language writes it."""
+    return format_eur(parse_cents(english.replace("EUR", "").strip(), decimal_comma=False), str(get_locale() or "it"))
+
+
+def _alternatives(english: str) -> str:
+    """``A or B`` in the page's language."""
+    word = _("or")
+    return english.replace(" or ", f" {word} ")
+
+
+# (English shape, message id, how some values are written again for the page).
+PATTERNS: list[tuple[re.Pattern, str, dict[str, Callable[[str], str]]]] = [
+    (re.compile(r"^Unknown value (?P<value>.+); expected one of: (?P<choices>.+)$"),
+     N_("Unknown value %(value)s; expected one of: %(choices)s"), {}),
+    (re.compile(r"^Unknown value (?P<value>.+); expected any of: (?P<choices>.+)$"),
+     N_("Unknown value %(value)s; expected any of: %(choices)s"), {}),
+    (re.compile(r"^Longer than (?P<count>\d+) characters\.$"), N_("Longer than %(count)s characters."), {}),
+    (re.compile(r"^Must be between (?P<low>\d+) and (?P<high>\d+)\.$"),
+     N_("Must be between %(low)s and %(high)s."), {}),
+    (re.compile(r"^Unknown territory (?P<token>.+)\.$"), N_("Unknown territory %(token)s."), {}),
+    (re.compile(r"^Not a valid date: (?P<value>.+)\.$"), N_("Not a valid date: %(value)s."), {}),
+    (re.compile(r"^No funding line (?P<id>\d+)\.$"), N_("No funding line %(id)s."), {}),
+    (re.compile(r"^Unknown project (?P<id>\d+)\.$"), N_("Unknown project %(id)s."), {}),
+    (re.compile(r"^The funding plan totals (?P<total>.+), above the project's cost of (?P<cost>.+)\.$"),
+     N_("The funding plan totals %(total)s, above the project's cost of %(cost)s."),
+     {"total": _amount, "cost": _amount}),
+    (re.compile(r"^Version (?P<version>\d+) of the plan is approved: start a new version to change it\.$"),
+     N_("Version %(version)s of the plan is approved: start a new version to change it."), {}),
+    (re.compile(r"^Version (?P<version>\d+) of the plan is superseded: start a new version to change it\.$"),
+     N_("Version %(version)s of the plan is superseded: start a new version to change it."), {}),
+    (re.compile(r"^Version (?P<version>\d+) is still a draft\.$"), N_("Version %(version)s is still a draft."), {}),
+    (re.compile(r"^Plan (?P<series>.+) exists: start a new version of it instead\.$"),
+     N_("Plan %(series)s exists: start a new version of it instead."), {}),
+    (re.compile(r"^Funding line (?P<id>\d+) already has identifier (?P<identifier>.+)\.$"),
+     N_("Funding line %(id)s already has identifier %(identifier)s."), {}),
+    (re.compile(r"^Operational plan (?P<id>\d+) not found\.$"), N_("Operational plan %(id)s not found."), {}),
+    (re.compile(r"^The zip holds no CSV table \(it holds: (?P<names>.*)\)\.$"),
+     N_("The zip holds no CSV table (it holds: %(names)s)."), {}),
+    (re.compile(r"^The zip holds several CSV tables: (?P<names>.*)\. Send one file of projects at a time\.$"),
+     N_("The zip holds several CSV tables: %(names)s. Send one file of projects at a time."), {}),
+    (re.compile(r"^The zip cannot be read: (?P<reason>.*)$"), N_("The zip cannot be read: %(reason)s"), {}),
+    (re.compile(r"^Missing columns: (?P<columns>.*) \(the header has (?P<header>.*)\)\. "
+                r"Expected OpenCoesione's project file \(progetti\)\.$"),
+     N_("Missing columns: %(columns)s (the header has %(header)s). Expected OpenCoesione's project file (progetti)."),
+     {"columns": _alternatives}),
 ]
 
 
-def _eur_it(english: str) -> str:
-    """An amount the services wrote in English (``EUR 1,234.50``) as Italian pages write it."""
-    return format_eur(parse_cents(english.replace("EUR", "").strip(), decimal_comma=False), "it")
-
-
-def say(message: str, lang: str) -> str:
-    if lang == "en":
-        return message
-    if message in MESSAGES_IT:
-        return MESSAGES_IT[message]
-    for pattern, replacement in PATTERNS_IT:
-        if pattern.match(message):
-            return pattern.sub(replacement, message)
-    return message
+def say(message: str) -> str:
+    """``message`` in the page's language (a message the catalogue does not know is shown as it is)."""
+    if message == "Choose a file to upload.":
+        return pgettext("funding form", "Choose a file to upload.")  # the funding forms' own wording
+    for pattern, message_id, rewrite in PATTERNS:
+        match = pattern.match(message)
+        if match:
+            values = {name: rewrite.get(name, str)(value) for name, value in match.groupdict().items()}
+            return _(message_id, **values)
+    return _(message) if message else message
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -105,7 +137,7 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     return {prefix: [str(messages)]}
 
 
-def form_errors(messages, lang: str, rename: dict | None = None, rows: dict | None = None) -> dict[str, list[str]]:
+def form_errors(messages, rename: dict | None = None, rows: dict | None = None) -> dict[str, list[str]]:
     """Error messages keyed by the form's field names, in the page's language.
 
     ``rename`` maps API field names to the form's (``amount_cents`` -> ``amount``); ``rows`` maps each list
@@ -119,9 +151,8 @@ def form_errors(messages, lang: str, rename: dict | None = None, rows: dict | No
             sent = rows[parts[0]]
             parts[1] = str(sent[index]) if index < len(sent) else parts[1]
         parts[-1] = (rename or {}).get(parts[-1], parts[-1])
-        out.setdefault(".".join(parts), []).extend(say(t, lang) for t in texts)
+        out.setdefault(".".join(parts), []).extend(say(t) for t in texts)
     return out
-
 
 
 def messages_of(error) -> dict:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from smartregion import auth, tenancy
 from smartregion.db import get_session
 from smartregion.errors import DomainError, NotFound
-from smartregion.web import page_language, page_secretariat, page_user
+from smartregion.web import page_secretariat, page_user
 from smartregion.web.pages import on_refusal
 
 from funding.models import OperationalPlan, PlanStatus
@@ -18,7 +19,7 @@ from funding.schemas import (
 )
 from funding.services import plan_editor, plans
 from funding.views import bp
-from funding.views.common import SECRETARIAT_ONLY, can_write_region, say_done, template_helpers
+from funding.views.common import SECRETARIAT_ONLY, can_write_region, template_helpers
 from funding.views.messages import form_errors, messages_of, say
 
 # A form of the plan is refused for what it holds (marshmallow) or by the services.
@@ -36,14 +37,12 @@ def _render_plans(*, errors: dict | None = None, values: dict | None = None, det
     user = page_user()
     rows = get_session().scalars(plans.plans_query(drafts=user.is_regional)).all()
     return render_template("funding/plans.html", plans=rows, can_edit=can_write_region(user), errors=errors or {},
-                           values=values or {}, detail=detail, **template_helpers(page_language())), status
+                           values=values or {}, detail=detail, **template_helpers()), status
 
 
 def _plan_not_created(values: dict, error):
-    lang = page_language()
-    detail = "The plan was not created." if lang == "en" else "Il piano non è stato creato."
-    return _render_plans(errors=form_errors(messages_of(error), lang), values=values,
-                         detail=f"{detail} {say(getattr(error, 'detail', ''), lang)}".strip(),
+    detail = f"{_('The plan was not created.')} {say(getattr(error, 'detail', ''))}".strip()
+    return _render_plans(errors=form_errors(messages_of(error)), values=values, detail=detail,
                          status=getattr(error, "status", 400))
 
 
@@ -54,7 +53,7 @@ def plan_create():
     with on_refusal(lambda error: _plan_not_created(values, error), *PLAN_REFUSALS):
         data = OperationalPlanInputSchema().load(values | {"notes": values["notes"] or None})
         plan = plans.create_plan(get_session(), **data, actor=user.username)
-    flash(say_done("Il piano è stato avviato in bozza.", "The plan was started as a draft."), "success")
+    flash(_("The plan was started as a draft."), "success")
     return redirect(url_for(".plan_detail", plan_id=plan.id), 303)
 
 
@@ -94,7 +93,7 @@ def _render_plan(plan_id: int, *, failed: str | None = None, errors: dict | None
         "funding/plan.html", plan=plan, document=document, line_use=line_use, editable=editable,
         can_edit=can_write_region(user), candidates=candidates, versions=versions, failed=failed,
         errors=errors or {}, values=values or {}, plan_values=plan_values, detail=detail,
-        has_draft=any(v.status == PlanStatus.DRAFT for v in versions), **template_helpers(page_language())
+        has_draft=any(v.status == PlanStatus.DRAFT for v in versions), **template_helpers()
     ), status
 
 
@@ -102,9 +101,8 @@ def _refused_plan(plan_id: int, *, failed: str, values: dict | None = None):
     """The plan's page again, the refused form ``failed`` with the messages and what was typed."""
 
     def respond(error):
-        lang = page_language()
-        detail = say(getattr(error, "detail", None) or "The change was not saved.", lang)
-        return _render_plan(plan_id, failed=failed, errors=form_errors(messages_of(error), lang), values=values,
+        detail = say(getattr(error, "detail", None) or "The change was not saved.")
+        return _render_plan(plan_id, failed=failed, errors=form_errors(messages_of(error)), values=values,
                             detail=detail, status=getattr(error, "status", 400))
 
     return respond
@@ -114,7 +112,7 @@ def _standards_of(text: str) -> list[dict]:
     """The standards adopted, one per line as ``CODE: title`` (the title may be left out)."""
     standards = []
     for line in text.splitlines():
-        code, _, title = line.partition(":")
+        code, _colon, title = line.partition(":")
         if code.strip():
             standards.append({"code": code.strip()} | ({"title": title.strip()} if title.strip() else {}))
     return standards
@@ -129,7 +127,7 @@ def plan_update(plan_id):
         data = OperationalPlanUpdateSchema().load({"title": values["title"], "notes": values["notes"] or None,
                                                    "standards": _standards_of(values["standards"])})
         plans.update_plan(get_session(), plan_id, data, actor=user.username)
-    flash(say_done("Il piano è stato aggiornato.", "The plan was updated."), "success")
+    flash(_("The plan was updated."), "success")
     return redirect(url_for(".plan_detail", plan_id=plan_id), 303)
 
 
@@ -146,8 +144,7 @@ def plan_municipality(plan_id, slug):
         plans.set_municipality(get_session(), plan_id, slug, project_ids=data["project_ids"],
                                lead_company_id=data.get("lead_company_id"), actor=user.username)
     name = plan_editor.tenant_name(get_session(), slug)
-    flash(say_done(f"Progetti di {name} salvati nel piano.", f"The projects of {name} were saved in the plan."),
-          "success")
+    flash(_("The projects of %(name)s were saved in the plan.", name=name), "success")
     return redirect(url_for(".plan_detail", plan_id=plan_id) + f"#municipality-{slug}", 303)
 
 
@@ -156,8 +153,7 @@ def plan_approve(plan_id):
     user = page_secretariat(SECRETARIAT_ONLY)
     with on_refusal(_refused_plan(plan_id, failed="approve")):
         plans.approve_plan(get_session(), plan_id, actor=user.username)
-    flash(say_done("Il piano è stato approvato: il documento è ora immutabile.",
-                   "The plan was approved: its document is now frozen."), "success")
+    flash(_("The plan was approved: its document is now frozen."), "success")
     return redirect(url_for(".plan_detail", plan_id=plan_id), 303)
 
 
@@ -166,6 +162,5 @@ def plan_new_version(plan_id):
     user = page_secretariat(SECRETARIAT_ONLY)
     with on_refusal(_refused_plan(plan_id, failed="version")):
         plan = plans.new_version(get_session(), plan_id, actor=user.username)
-    flash(say_done(f"Versione {plan.version} aperta in bozza.", f"Version {plan.version} opened as a draft."),
-          "success")
+    flash(_("Version %(version)s opened as a draft.", version=plan.version), "success")
     return redirect(url_for(".plan_detail", plan_id=plan.id), 303)

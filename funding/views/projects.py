@@ -6,6 +6,7 @@ import re
 
 import marshmallow as ma
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from smartregion import auth
 from smartregion.db import get_session
 from smartregion.errors import DomainError
@@ -18,7 +19,7 @@ from funding.reference import FundingSourceKind
 from funding.schemas import ProjectFundingPlanSchema, ProjectMilestonesSchema
 from funding.services import matching, plan_editor, projects
 from funding.views import bp
-from funding.views.common import SPARE_ROWS, amount_text, choices, say_done, template_helpers
+from funding.views.common import SPARE_ROWS, amount_text, choices, template_helpers
 from funding.views.messages import form_errors, messages_of, say
 
 # Who may edit a project's milestones and funding plan from its page.
@@ -33,7 +34,7 @@ def project_list(slug):
     page_user()
     tenant = auth.enter_tenant(slug)
     rows = get_session().scalars(projects.projects_query(tenant.id)).all()
-    return render_template("funding/projects.html", tenant=tenant, projects=rows, **template_helpers(page_language()))
+    return render_template("funding/projects.html", tenant=tenant, projects=rows, **template_helpers())
 
 
 @bp.get("/funding/tenants/<slug>/projects/<int:project_id>")
@@ -52,27 +53,26 @@ def _milestone_values(project: Project) -> list[dict]:
             for m in project.milestones]
 
 
-def _plan_values(project: Project, lang: str) -> list[dict]:
+def _plan_values(project: Project) -> list[dict]:
     return [{"source_kind": i.source_kind, "funding_line_id": str(i.funding_line_id or ""), "label": i.label or "",
-             "amount": amount_text(i.amount_cents, lang)} for i in project.funding_items]
+             "amount": amount_text(i.amount_cents)} for i in project.funding_items]
 
 
 def _render_project(tenant, project_id: int, *, form: str | None = None, rows: list | None = None,
                     errors: dict | None = None, status: int = 200):
     user = page_user()
     session = get_session()
-    lang = page_language()
     project = projects.get_project(session, tenant.id, project_id)
-    result = matching.project_matches(session, tenant.id, project_id, lang=lang)
+    result = matching.project_matches(session, tenant.id, project_id, lang=page_language())
     milestones = rows if form == "milestones" else _milestone_values(project)
-    funding_plan = rows if form == "funding_plan" else _plan_values(project, lang)
+    funding_plan = rows if form == "funding_plan" else _plan_values(project)
     all_lines = plan_editor.lines_by_programme(session)
     covered = sum(item.amount_cents for item in project.funding_items)
     return render_template(
         "funding/project.html", tenant=tenant, project=project, matches=result["matches"],
         can_edit=_project_editor(user), milestones=milestones, funding_plan=funding_plan, spare=SPARE_ROWS,
-        errors=errors or {}, failed_form=form, funding_lines=all_lines, source_kinds=choices(FundingSourceKind, lang),
-        covered_cents=covered, **template_helpers(lang)
+        errors=errors or {}, failed_form=form, funding_lines=all_lines, source_kinds=choices(FundingSourceKind),
+        covered_cents=covered, **template_helpers()
     ), status
 
 
@@ -98,10 +98,9 @@ def _refused_project(tenant, project_id: int, form: str, rows: list[dict], sent:
     """The project's page again, the form ``form`` with what was typed and the messages beside its rows."""
 
     def respond(error, status: int | None = None):
-        lang = page_language()
-        errors = form_errors(messages_of(error), lang, rename, {form: sent})
+        errors = form_errors(messages_of(error), rename, {form: sent})
         if isinstance(error, DomainError) and not errors:
-            errors = {form: [say(error.detail, lang)]}
+            errors = {form: [say(error.detail)]}
         return _render_project(tenant, project_id, form=form, rows=rows, errors=errors,
                                status=status or getattr(error, "status", 400))
 
@@ -123,7 +122,7 @@ def project_milestones(slug, project_id):
     with on_refusal(_refused_project(tenant, project_id, "milestones", rows, sent), *PROJECT_REFUSALS):
         data = ProjectMilestonesSchema().load({"milestones": items})
         projects.set_milestones(get_session(), tenant.id, project_id, data["milestones"], actor=user.username)
-    flash(say_done("Le fasi del progetto sono state salvate.", "The project's milestones were saved."), "success")
+    flash(_("The project's milestones were saved."), "success")
     return redirect(url_for(".project_detail", slug=slug, project_id=project_id) + "#milestones", 303)
 
 
@@ -159,5 +158,5 @@ def project_funding_plan(slug, project_id):
     with on_refusal(refused, *PROJECT_REFUSALS):
         data = ProjectFundingPlanSchema().load({"funding_plan": items})
         projects.set_funding_plan(get_session(), tenant.id, project_id, data["funding_plan"], actor=user.username)
-    flash(say_done("Il piano di finanziamento è stato salvato.", "The funding plan was saved."), "success")
+    flash(_("The funding plan was saved."), "success")
     return redirect(url_for(".project_detail", slug=slug, project_id=project_id) + "#funding-plan", 303)

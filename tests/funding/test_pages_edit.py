@@ -426,3 +426,20 @@ def test_who_may_edit_a_project(page_client, db):
     db.rollback()
     # the secretariat may correct a project from the plan editor's link
     assert page_client("segreteria").post(url + "/milestones", data=milestone).status_code == 303
+
+
+def test_a_refused_line_form_says_the_catalogue_s_words_in_italian_and_in_english(page_client):
+    # no `db` fixture: its application context would keep the first request's language for the test
+    seg = page_client("segreteria")
+    refused = dict(NEW_LINE, opening_date="2026-12-01", total_budget="-1", title="x" * 501)
+    italian = _html(seg.post("/funding/lines/new", data=refused))
+    assert "La linea non è stata salvata: correggere i campi segnalati." in italian
+    assert "Non può essere negativo." in italian and "Una scadenza precede la data di apertura." in italian
+    assert "Più lungo di 500 caratteri." in italian and "PR FESR Toscana 2021-2027" in italian
+    assert "Must not be negative." not in italian and "Tuscany ERDF programme" not in italian
+
+    assert seg.post("/language", data={"lang": "en", "next": "/funding/lines/new"}).status_code == 302
+    english = _html(seg.post("/funding/lines/new", data=refused))
+    assert "The funding line was not saved: correct the fields marked below." in english
+    assert "Must not be negative." in english and "Longer than 500 characters." in english
+    assert "Tuscany ERDF programme 2021-2027" in english and "Non può essere negativo." not in english
