@@ -223,3 +223,20 @@ def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(page, login)
     field.dispatch_event("input")
     marker = tab.locator("[data-location-for][data-ready] .leaflet-marker-icon").first
     assert marker.is_visible()
+
+    # A row added later gets its own map, which writes its own field.
+    group = tab.locator("[data-group]:has([data-location-for])").first
+    maps_before = group.locator("[data-location-for][data-ready]").count()
+    group.locator("[data-add-row]").click()
+    new_box = group.locator("[data-rows] > .sr-row").last.locator("[data-location-for]")
+    new_box.wait_for()
+    tab.wait_for_function("box => box.dataset.ready === 'true'", arg=new_box.element_handle())
+    assert group.locator("[data-location-for][data-ready]").count() == maps_before + 1
+    new_field = tab.locator("#" + new_box.get_attribute("data-location-for"))
+    assert new_field.get_attribute("id") != field.get_attribute("id") and new_field.input_value() == ""
+    new_box.scroll_into_view_if_needed()
+    new_box.click(position={"x": 150, "y": 100})
+    placed = json.loads(new_field.input_value())
+    assert placed["type"] == "Point" and 9 < placed["coordinates"][0] < 13
+    assert new_box.locator(".leaflet-marker-icon").count() == 1
+    assert json.loads(field.input_value())["coordinates"] == [11.2558, 43.7696]  # the first row's point stays
