@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.conftest import DEMO_USERS, serious_violations
+from tests.e2e.conftest import DEMO_USERS, import_inventory, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +29,12 @@ SKIPPED = re.compile(r"^/(api|realms|admin|static|metrics|healthz|logout|login|l
                      r"/(csv|json|pdf|ods)$")
 PER_ROLE_LIMIT = 45
 BUDGET_MS = 300
+# Five lamps in a row along some 400 m by the Duomo, and one 3.7 km straight south of them (so that neither
+# falls under the map's controls in its corners): fitted to the six, the map gathers the five in a cluster,
+# which zooming in opens into its lamps.
+CLUSTERED_LAMPS = "asset_id;latitudine;longitudine;tecnologia_lampada;potenza_w;via\n" + "".join(
+    f"FI-CL-{n:04d};43,7731;11,{2538 + n * 12};LED;40;Piazza del Duomo\n" for n in range(5)
+) + "FI-CL-0099;43,7400;11,2562;LED;40;Viale Europa\n"
 
 
 def _pattern(path: str) -> str:
@@ -240,3 +246,32 @@ def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(page, login)
     assert placed["type"] == "Point" and 9 < placed["coordinates"][0] < 13
     assert new_box.locator(".leaflet-marker-icon").count() == 1
     assert json.loads(field.input_value())["coordinates"] == [11.2558, 43.7696]  # the first row's point stays
+
+
+def test_the_assets_map_gathers_nearby_markers_in_a_cluster_that_opens_when_clicked(login, rq_worker, tmp_path):
+    page = login("firenze-utility")
+    page.set_viewport_size(DESKTOP)
+    source = tmp_path / "lampioni-vicini.csv"
+    source.write_bytes(CLUSTERED_LAMPS.encode("cp1252"))
+    import_inventory(page, source)
+
+    page.goto("/tenants/firenze/inventories/map")
+    page.wait_for_selector("#cadastre-map[data-features]")
+    assert page.get_attribute("#cadastre-map", "data-features") == "6"
+    clusters = page.locator("#cadastre-map .marker-cluster")
+    markers = page.locator("#cadastre-map .leaflet-overlay-pane path.leaflet-interactive")
+    # The map opens on Tuscany (all six in one cluster), then fits the assets: the five lamps by the Duomo
+    # stay one numbered cluster, the one in Viale Europa stands alone.
+    page.wait_for_function("""() => [...document.querySelectorAll('#cadastre-map .marker-cluster')]
+        .map(cluster => cluster.textContent.trim()).join() === '5'""")
+    assert clusters.all_inner_texts() == ["5"] and markers.count() == 1
+
+    clusters.first.click()  # zooms in on the cluster's lamps, where they are drawn one by one
+    page.wait_for_function("""() => !document.querySelector('#cadastre-map .marker-cluster')
+        && document.querySelectorAll('#cadastre-map .leaflet-overlay-pane path.leaflet-interactive').length >= 5""")
+    assert clusters.count() == 0 and markers.count() >= 5
+    assert page.locator("#cadastre-map .leaflet-marker-pane .leaflet-marker-icon").count() == 0  # not spread out
+    markers.first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "FI-CL-00" in popup.inner_text()
