@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -209,6 +210,24 @@ def test_the_region_map_charts_and_timeline_are_drawn(page, login):
     tab.goto("/protocols/1")
     assert tab.locator("[data-testid=gantt] .sr-gantt-row").count() >= 6
     assert tab.locator("[data-testid=matrix-legend] li").count() == 5
+
+
+def test_a_feeds_conformance_over_time_is_drawn_from_its_table(page, login, as_user, db, artifacts):
+    from tests.interoperability.test_api import register_feed, streetlight
+    from tests.interoperability.test_history import _push_on, _today
+
+    feed_id = register_feed(as_user("firenze-utility")).json["id"]
+    _push_on(db, feed_id, _today() - timedelta(days=3), [streetlight(2), streetlight(3, status="broken")])
+    _push_on(db, feed_id, _today(), [streetlight(4)])
+    page.set_viewport_size(DESKTOP)
+    tab = login("firenze-utility")
+    tab.goto(f"/tenants/firenze/feeds/{feed_id}")
+    tab.wait_for_selector("canvas[data-chart-for=feed-history][data-drawn]")
+    assert tab.get_attribute("canvas[data-chart-for=feed-history]", "data-drawn") == "2"
+    assert tab.locator("[data-testid=feed-history] tbody tr").count() == 2
+    assert serious_violations(tab) == [], "feed page with its chart"
+    tab.locator("[data-testid=feed-history]").scroll_into_view_if_needed()
+    tab.screenshot(path=str(artifacts / "feed-conformance-over-time.png"))
 
 
 def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(page, login):

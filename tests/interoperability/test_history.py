@@ -69,7 +69,7 @@ def test_the_feed_page_shows_each_day_with_its_share_as_a_chart_and_a_table(demo
     first = _history_rows(italian)[0]
     assert first[0].startswith(f"{earlier.day} ") and first[0].endswith(str(earlier.year))
     assert first[4] == "66,7%"
-    assert "Entità ricevute e quota conforme per giorno" in italian
+    assert "Entità ricevute e percentuale di conformi per giorno" in italian
 
 
 def test_the_api_answers_the_days_latest_first_a_page_at_a_time(demo, as_user, db):
