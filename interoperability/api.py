@@ -20,6 +20,7 @@ from interoperability.schemas import (
     ContextBrokerSchema,
     DataFeedCreateSchema,
     DataFeedSchema,
+    FeedDaySchema,
     NgsiLdExportQuerySchema,
     NgsiLdPushJobSchema,
     NgsiLdPushSchema,
@@ -238,6 +239,19 @@ class FeedEntities(MethodView):
         body = {**report.to_dict(), "stored": stored}
         status = 200 if stored == len(report.results) else (207 if stored else 422)
         return body, status
+
+
+@blp.route("/tenants/<slug>/feeds/<int:feed_id>/conformance/history")
+class FeedConformanceHistory(MethodView):
+    @blp.response(200, FeedDaySchema(many=True))
+    @blp.paginate()
+    @blp.documents_errors(404)
+    def get(self, slug, feed_id, pagination_parameters):
+        """The feed's conformance over time: per day (Europe/Rome) received, conforming, refused and the
+        share conforming, the latest day first."""
+        auth.enter_tenant(slug)
+        services.get_feed(get_session(), feed_id)
+        return paginate(conformance.feed_days_query(feed_id), pagination_parameters)
 
 
 # --- conformance ---------------------------------------------------------------------------------

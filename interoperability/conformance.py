@@ -6,15 +6,27 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from interoperability.models import Feed, FeedEntity, ViolationCount
+from interoperability.models import Feed, FeedDay, FeedEntity, ViolationCount
 from interoperability.services import definition_of
 
 
 def _share(accepted: int, received: int) -> float | None:
     return round(accepted / received, 4) if received else None
+
+
+def feed_days_query(feed_id: int) -> Select:
+    """A feed's days with what it received, the latest first."""
+    return select(FeedDay).where(FeedDay.feed_id == feed_id).order_by(FeedDay.day.desc())
+
+
+def feed_history(session: Session, feed: Feed, *, days: int = 60) -> list[dict[str, Any]]:
+    """The feed's latest ``days`` days with entities received, oldest first: its conformance over time."""
+    rows = session.scalars(feed_days_query(feed.id).limit(days)).all()
+    return [{"day": row.day, "received": row.received, "accepted": row.accepted, "refused": row.refused,
+             "share": row.share} for row in reversed(rows)]
 
 
 def silent_feeds(feeds: Iterable[Feed], now: datetime | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Regional standards and their versions; tenants' feeds, stored entities and conformance counters."""
+"""Regional standards and their versions; tenants' feeds, stored entities and conformance counters (in total
+and per day)."""
 
 from __future__ import annotations
 
@@ -150,6 +151,30 @@ class ViolationCount(TenantScoped, Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     last_message: Mapped[str] = mapped_column(Text)
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class FeedDay(TenantScoped, Base):
+    """What a feed received on one day (Europe/Rome): its conformance over time."""
+
+    __tablename__ = "interop_feed_days"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "feed_id", "day"),
+        ForeignKeyConstraint(
+            ["tenant_id", "feed_id"], ["interop_feeds.tenant_id", "interop_feeds.id"], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    feed_id: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[date]
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    accepted: Mapped[int] = mapped_column(BigInteger, default=0)
+    refused: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    @property
+    def share(self) -> float | None:
+        """The share of the day's entities that conformed (0 to 1); none on a day with nothing received."""
+        return round(self.accepted / self.received, 4) if self.received else None
 
 
 class InventoryCheck(TenantScoped, Base):

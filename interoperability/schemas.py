@@ -142,6 +142,16 @@ class DataFeedSchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
+class FeedDaySchema(ma.Schema):
+    """What a feed received on one day (Europe/Rome) and the share that conformed (0 to 1)."""
+
+    day = ma.fields.Date()
+    received = ma.fields.Integer()
+    accepted = ma.fields.Integer()
+    refused = ma.fields.Integer()
+    share = ma.fields.Float(allow_none=True)
+
+
 class ConformanceSummarySchema(ma.Schema):
     tenants = ma.fields.List(ma.fields.Dict())
     standards = ma.fields.List(ma.fields.Dict())

@@ -322,6 +322,7 @@ def feed_detail(slug: str, feed_id: int):
     feed = services.get_feed(session, feed_id)
     return render_template("interoperability/feed.html", tenant=tenant, feed=feed,
                            state=conformance.feed_conformance(session, feed),
+                           history=conformance.feed_history(session, feed),
                            sample_text=json.dumps(feed.sample, indent=2, ensure_ascii=False))
 
 

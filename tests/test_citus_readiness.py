@@ -76,7 +76,7 @@ def test_plain_postgresql_is_left_unchanged_by_the_citus_migration(owner_url):
     engine = create_engine(make_url(owner_url).set(drivername="postgresql+psycopg"))
     with engine.connect() as conn:
         assert citus.has_citus(conn) is False
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0017c_citus"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0016a_feed_days"
     engine.dispose()
 
 

@@ -1,10 +1,13 @@
 /* A point's location in the survey form: click or tap the map to place the marker, drag it to move it; the
-   GeoJSON box above stays the field (typing coordinates works, and moves the marker). */
+   GeoJSON box above stays the field (typing coordinates works, and moves the marker). Rows added to the
+   form later ("add a row") get their map as they appear. */
 (function () {
   "use strict";
   if (!window.L) { return; }
   var config = JSON.parse((document.getElementById("location-picker-config") || {}).textContent || "{}");
-  document.querySelectorAll("[data-location-for]").forEach(function (box) {
+
+  function attach(box) {
+    if (box.dataset.ready) { return; }
     var field = document.getElementById(box.dataset.locationFor);
     if (!field) { return; }
     var map = L.map(box, {fadeAnimation: false, zoomAnimation: false}).setView(config.center || [43.45, 11.1], 8);
@@ -41,5 +44,18 @@
     map.on("click", function (event) { place(event.latlng, true); });
     field.addEventListener("input", function () { var at = read(); if (at) { place(at, false); map.panTo(at); } });
     box.dataset.ready = "true";
+  }
+
+  function attachWithin(node) {
+    if (node.nodeType !== Node.ELEMENT_NODE) { return; }
+    if (node.matches("[data-location-for]")) { attach(node); }
+    node.querySelectorAll("[data-location-for]").forEach(attach);
+  }
+
+  attachWithin(document.body);
+  // A repeatable group's rows sit in its [data-rows]: a row added there brings its own map.
+  var added = new MutationObserver(function (changes) {
+    changes.forEach(function (change) { change.addedNodes.forEach(attachWithin); });
   });
+  document.querySelectorAll("[data-rows]").forEach(function (rows) { added.observe(rows, {childList: true}); });
 })();

@@ -5,7 +5,16 @@ standards' version states, the asset types of `assets` and the conformance readi
 """
 
 from interoperability import assets as assets
-from interoperability.models import Feed, FeedEntity, FeedKind, Standard, StandardVersion, VersionStatus, ViolationCount
+from interoperability.models import (
+    Feed,
+    FeedDay,
+    FeedEntity,
+    FeedKind,
+    Standard,
+    StandardVersion,
+    VersionStatus,
+    ViolationCount,
+)
 
 from .feeds import (
     conformance,
@@ -36,6 +45,7 @@ from .standards import (
 
 __all__ = [
     "Feed",
+    "FeedDay",
     "FeedEntity",
     "FeedKind",
     "Standard",

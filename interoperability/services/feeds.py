@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from interoperability.models import (
     Feed,
+    FeedDay,
     FeedEntity,
     FeedKind,
     Standard,
@@ -110,9 +111,11 @@ def observation_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=ROME)
 
 
-def push_entities(session: Session, tenant_id: int, feed_id: int, payload: Any, *, actor: str) -> tuple[Report, int]:
+def push_entities(session: Session, tenant_id: int, feed_id: int, payload: Any, *, actor: str,
+                  day: date | None = None) -> tuple[Report, int]:
     """Validate entities pushed to a feed; store the conforming ones, count and refuse the others.
 
+    The counts are added to the feed's totals and to its ``day`` (today in Europe/Rome unless given).
     Returns the report and the number stored.
     """
     feed = get_feed(session, feed_id)
@@ -165,6 +168,9 @@ def push_entities(session: Session, tenant_id: int, feed_id: int, payload: Any, 
         )
     refused = len(report.results) - stored
     _count_violations(session, tenant_id, feed.id, report, now)
+    day = day or now.astimezone(ROME).date()
+    if report.results:
+        _count_day(session, tenant_id, feed.id, day, len(report.results), stored)
     feed.received += len(report.results)
     feed.accepted += stored
     feed.refused += refused
@@ -177,7 +183,7 @@ def push_entities(session: Session, tenant_id: int, feed_id: int, payload: Any, 
         entity_type="feed",
         entity_id=feed.id,
         tenant_id=tenant_id,
-        after={"received": len(report.results), "stored": stored, "refused": refused},
+        after={"received": len(report.results), "stored": stored, "refused": refused, "day": day.isoformat()},
     )
     return report, stored
 
@@ -206,6 +212,16 @@ def _count_violations(session: Session, tenant_id: int, feed_id: int, report: Re
                 set_={"count": ViolationCount.count + count, "last_message": message, "last_seen_at": now},
             )
         )
+
+
+def _count_day(session: Session, tenant_id: int, feed_id: int, day: date, received: int, accepted: int) -> None:
+    statement = insert(FeedDay).values(tenant_id=tenant_id, feed_id=feed_id, day=day, received=received,
+                                       accepted=accepted, refused=received - accepted)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["tenant_id", "feed_id", "day"],
+        set_={"received": FeedDay.received + received, "accepted": FeedDay.accepted + accepted,
+              "refused": FeedDay.refused + received - accepted},
+    ))
 
 
 def standard_of_version(session: Session, version_id: int) -> StandardVersion:

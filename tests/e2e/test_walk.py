@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.conftest import DEMO_USERS, serious_violations
+from tests.e2e.conftest import DEMO_USERS, import_inventory, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,12 @@ SKIPPED = re.compile(r"^/(api|realms|admin|static|metrics|healthz|logout|login|l
 VIEWS = (("it", DESKTOP), ("en", PHONE), ("it", PHONE), ("en", DESKTOP))
 PER_ROLE_LIMIT = 45
 BUDGET_MS = 300
+# Five lamps in a row along some 400 m by the Duomo, and one 3.7 km straight south of them (so that neither
+# falls under the map's controls in its corners): fitted to the six, the map gathers the five in a cluster,
+# which zooming in opens into its lamps.
+CLUSTERED_LAMPS = "asset_id;latitudine;longitudine;tecnologia_lampada;potenza_w;via\n" + "".join(
+    f"FI-CL-{n:04d};43,7731;11,{2538 + n * 12};LED;40;Piazza del Duomo\n" for n in range(5)
+) + "FI-CL-0099;43,7400;11,2562;LED;40;Viale Europa\n"
 
 
 def _pattern(path: str) -> str:
@@ -204,6 +211,24 @@ def test_the_region_map_charts_and_timeline_are_drawn(page, login):
     assert tab.locator("[data-testid=matrix-legend] li").count() == 5
 
 
+def test_a_feeds_conformance_over_time_is_drawn_from_its_table(page, login, as_user, db, artifacts):
+    from tests.interoperability.test_api import register_feed, streetlight
+    from tests.interoperability.test_history import _push_on, _today
+
+    feed_id = register_feed(as_user("firenze-utility")).json["id"]
+    _push_on(db, feed_id, _today() - timedelta(days=3), [streetlight(2), streetlight(3, status="broken")])
+    _push_on(db, feed_id, _today(), [streetlight(4)])
+    page.set_viewport_size(DESKTOP)
+    tab = login("firenze-utility")
+    tab.goto(f"/tenants/firenze/feeds/{feed_id}")
+    tab.wait_for_selector("canvas[data-chart-for=feed-history][data-drawn]")
+    assert tab.get_attribute("canvas[data-chart-for=feed-history]", "data-drawn") == "2"
+    assert tab.locator("[data-testid=feed-history] tbody tr").count() == 2
+    assert serious_violations(tab) == [], "feed page with its chart"
+    tab.locator("[data-testid=feed-history]").scroll_into_view_if_needed()
+    tab.screenshot(path=str(artifacts / "feed-conformance-over-time.png"))
+
+
 def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(page, login):
     page.set_viewport_size(DESKTOP)
     tab = login("firenze-comune")
@@ -222,3 +247,49 @@ def test_an_officer_places_a_point_on_the_map_and_can_still_type_it(page, login)
     field.dispatch_event("input")
     marker = tab.locator("[data-location-for][data-ready] .leaflet-marker-icon").first
     assert marker.is_visible()
+
+    # A row added later gets its own map, which writes its own field.
+    group = tab.locator("[data-group]:has([data-location-for])").first
+    maps_before = group.locator("[data-location-for][data-ready]").count()
+    group.locator("[data-add-row]").click()
+    new_box = group.locator("[data-rows] > .sr-row").last.locator("[data-location-for]")
+    new_box.wait_for()
+    tab.wait_for_function("box => box.dataset.ready === 'true'", arg=new_box.element_handle())
+    assert group.locator("[data-location-for][data-ready]").count() == maps_before + 1
+    new_field = tab.locator("#" + new_box.get_attribute("data-location-for"))
+    assert new_field.get_attribute("id") != field.get_attribute("id") and new_field.input_value() == ""
+    new_box.scroll_into_view_if_needed()
+    new_box.click(position={"x": 150, "y": 100})
+    placed = json.loads(new_field.input_value())
+    assert placed["type"] == "Point" and 9 < placed["coordinates"][0] < 13
+    assert new_box.locator(".leaflet-marker-icon").count() == 1
+    assert json.loads(field.input_value())["coordinates"] == [11.2558, 43.7696]  # the first row's point stays
+
+
+def test_the_assets_map_gathers_nearby_markers_in_a_cluster_that_opens_when_clicked(login, rq_worker, tmp_path):
+    page = login("firenze-utility")
+    page.set_viewport_size(DESKTOP)
+    source = tmp_path / "lampioni-vicini.csv"
+    source.write_bytes(CLUSTERED_LAMPS.encode("cp1252"))
+    import_inventory(page, source)
+
+    page.goto("/tenants/firenze/inventories/map")
+    page.wait_for_selector("#cadastre-map[data-features]")
+    assert page.get_attribute("#cadastre-map", "data-features") == "6"
+    clusters = page.locator("#cadastre-map .marker-cluster")
+    markers = page.locator("#cadastre-map .leaflet-overlay-pane path.leaflet-interactive")
+    # The map opens on Tuscany (all six in one cluster), then fits the assets: the five lamps by the Duomo
+    # stay one numbered cluster, the one in Viale Europa stands alone.
+    page.wait_for_function("""() => [...document.querySelectorAll('#cadastre-map .marker-cluster')]
+        .map(cluster => cluster.textContent.trim()).join() === '5'""")
+    assert clusters.all_inner_texts() == ["5"] and markers.count() == 1
+
+    clusters.first.click()  # zooms in on the cluster's lamps, where they are drawn one by one
+    page.wait_for_function("""() => !document.querySelector('#cadastre-map .marker-cluster')
+        && document.querySelectorAll('#cadastre-map .leaflet-overlay-pane path.leaflet-interactive').length >= 5""")
+    assert clusters.count() == 0 and markers.count() >= 5
+    assert page.locator("#cadastre-map .leaflet-marker-pane .leaflet-marker-icon").count() == 0  # not spread out
+    markers.first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "FI-CL-00" in popup.inner_text()

@@ -120,11 +120,11 @@ def test_feed_detail_shows_its_conformance_and_readable_violations(page_client, 
 
     utility = page_client("firenze-utility")
     listed = utility.get(FEEDS).get_data(as_text=True)
-    assert "Partly conforming" in listed and "50.0 %" in listed
+    assert "Partly conforming" in listed and "50%" in listed
     detail = utility.get(f"{FEEDS}/{feed_id}")
     assert detail.status_code == 200
     html = detail.get_data(as_text=True)
-    assert re.search(r'data-testid="feed-share">\s*50.0 %', html)
+    assert re.search(r'data-testid="feed-share">\s*50%', html)
     violations = re.search(r'data-testid="feed-violations">(.*?)</table>', html, re.S).group(1)
     assert "Value not in the code list (regional standard)" in violations
     assert "<code>status</code>" in violations and "&#34;broken&#34;" in violations
