@@ -10,6 +10,7 @@ import xlsxwriter
 from flask import current_app
 from smartregion import audit, jobs
 from smartregion.errors import get_or_404
+from smartregion.i18n import speaking
 from smartregion.storage import storage
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -47,18 +48,23 @@ def request_report(session: Session, campaign_id: int, *, actor: str) -> tuple[C
     return report, job
 
 
-def _labels() -> dict[str, dict[str, str]]:
+def _labels(lang: str = "it") -> dict[str, dict[str, str]]:
+    """The code lists' names in ``lang`` (the code lists are bilingual data of the survey schemas)."""
     return {
-        "domains": {c.code: c.it for c in ANCI_DOMAINS.codes},
-        "categories": {c.code: c.it for c in SINFI_NETWORK_CATEGORIES.codes},
+        "domains": {c.code: getattr(c, lang) for c in ANCI_DOMAINS.codes},
+        "categories": {c.code: getattr(c, lang) for c in SINFI_NETWORK_CATEGORIES.codes},
     }
 
 
-def render_html(figures: dict[str, Any], standing_rows: list[dict], generated_at: datetime) -> str:
-    # Rendered without request context processors: jobs build it outside any request.
+def render_html(figures: dict[str, Any], standing_rows: list[dict], generated_at: datetime,
+                lang: str = "it") -> str:
+    """The document in ``lang``: Italian for the working table, whatever language the requester's pages speak.
+    Rendered without request context processors: jobs build it outside any request."""
     template = current_app.jinja_env.get_template("census/report.html")
-    return template.render(figures=figures, standings=standing_rows, labels=_labels(),
-                           generated_at=generated_at)
+    member_names = {row["slug"]: row["name"] for row in standing_rows}
+    with speaking(lang):
+        return template.render(figures=figures, standings=standing_rows, labels=_labels(lang), lang=lang,
+                               member_names=member_names, generated_at=generated_at)
 
 
 def render_xlsx(figures: dict[str, Any], standing_rows: list[dict]) -> bytes:

@@ -65,7 +65,7 @@ def euro(value, cents: bool = False) -> str:
 
 
 def percent(value, digits: int = 0) -> str:
-    """``value`` in percent points (``42.5``) as "42,5 %" / "42.5%" (locale's own form)."""
+    """``value`` in percent points (``42.5``) as the locale writes it: "42,5%" in Italian, "42.5%" in English."""
     if value is None or value == "":
         return ""
     pattern = "#,##0" + ("." + "#" * digits if digits else "") + "%"

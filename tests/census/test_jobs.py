@@ -21,7 +21,10 @@ def test_the_census_report_is_built_as_html_and_xlsx_by_a_job(as_user, rq_worker
     assert html.status_code == 200 and html.mimetype == "text/html"
     page = html.get_data(as_text=True)
     assert "Firenze" in page and "Prato" in page
-    assert "Servizi smart per dominio" in page and "Rete del gas" in page and "2270.750" in page
+    assert "Servizi smart per dominio" in page and "Rete del gas" in page
+    assert "2.270,75" in page and "2270.750" not in page, "figures are written the Italian way"
+    assert "in ritardo" in page and ">late<" not in page, "states are words, not codes"
+    assert "UTC" not in page and ("CET" in page or "CEST" in page), "the time is Rome's, with its zone"
 
     xlsx = seg.get(report["xlsx_url"])
     assert xlsx.status_code == 200
