@@ -17,7 +17,7 @@ from smartregion.db import get_session
 from smartregion.errors import BadRequest, DomainError, NotFound, Unprocessable
 from smartregion.outbound import Policy
 from smartregion.web import page_language, page_secretariat, page_user
-from smartregion.web.formatting import label, label_filter
+from smartregion.web.formatting import day_text, label, label_filter
 from smartregion.web.pages import on_refusal
 
 from interoperability import brokers, conformance, payloads, services
@@ -170,7 +170,7 @@ def deprecate_version(code: str, version: str):
         data = StandardDeprecateSchema().load(form)
         row = services.deprecate(get_session(), code, version, sunset_on=data["sunset_on"],
                                  successor=data.get("successor"), actor=user.username)
-    flash(_("%(label)s is deprecated; its sunset is %(date)s.", label=row.label, date=row.sunset_on.isoformat()),
+    flash(_("%(label)s is deprecated; its sunset is %(date)s.", label=row.label, date=day_text(row.sunset_on)),
           "success")
     return redirect(url_for(".standards_page", _anchor=f"standard-{code}"), 303)
 

@@ -20,6 +20,7 @@ from smartregion.errors import DomainError, Unprocessable
 from smartregion.registry import Organization, organization_kind_label, slugs_by_id, tenant_id_of
 from smartregion.web import page_language, page_secretariat, page_user
 from smartregion.web.downloads import attachment
+from smartregion.web.formatting import day_text
 from smartregion.web.forms import (
     field_errors,
     followable_job,
@@ -175,7 +176,7 @@ def issue_reports_page(protocol_id: int):
     today = data.get("today") or date.today()
     job = jobs.enqueue(session, "reports", "monitoring.jobs.issue_monitoring_reports", protocol_id=protocol_id,
                        today=today.isoformat(), description=f"Monitoring reports of protocol {protocol_id}")
-    flash(_("The reports due by %(day)s are being issued.", day=today.isoformat()), "success")
+    flash(_("The reports due by %(day)s are being issued.", day=day_text(today)), "success")
     return redirect(url_for(".reports_page", protocol_id=protocol_id, job=job.id), 303)
 
 

@@ -89,6 +89,11 @@ def day(value) -> Markup | str:
     return Markup(f'<time datetime="{iso}">{escape(format_date(value, DATE_FORMAT))}</time>')
 
 
+def day_text(value) -> str:
+    """A date as ``|day`` writes it, as plain text: for a message that is not HTML (a flash, an e-mail)."""
+    return format_date(value, DATE_FORMAT) if value else ""
+
+
 def moment(value) -> Markup | str:
     """A date and time in Europe/Rome with its zone: "27 giugno 2018, 14:05 CEST"."""
     if value is None or value == "":
