@@ -26,7 +26,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from funding.importers import actions
+from funding.importers import actions, reasons
 from funding.importers.common import FileFormatError, ImportResult, decode, html_to_text
 from funding.money import MoneyError, cents_to_decimal, parse_cents
 from funding.reference import DeadlineModel, Domain, Programme
@@ -256,7 +256,7 @@ def map_result(result: dict, today: date) -> Mapped:
     metadata = result.get("metadata") or {}
     kind = str(_first(metadata, "type") or "")
     if kind == "0":
-        out.skipped = "tender (procurement), not a grant"
+        out.skipped = reasons.TENDER
         return out
     identifier = str(_first(metadata, "identifier") or "").strip()
     if not identifier:
@@ -264,7 +264,7 @@ def map_result(result: dict, today: date) -> Mapped:
         return out
     programme, programme_name = _programme(metadata)
     if programme is None:
-        out.skipped = f"{identifier}: {programme_name} is not a programme the region follows"
+        out.skipped = reasons.NOT_FOLLOWED % {"identifier": identifier, "programme": programme_name}
         out.warnings.append(out.skipped)
         return out
 
@@ -273,7 +273,7 @@ def map_result(result: dict, today: date) -> Mapped:
         actions_ = _topic_actions(metadata, identifier)
     except (ValueError, AttributeError, TypeError):
         # The budget block is optional: an unreadable one costs the amounts, not the line.
-        out.warnings.append(f"{identifier}: the budget overview cannot be read; imported without budget")
+        out.warnings.append(reasons.BUDGET_UNREADABLE % {"identifier": identifier})
     opening, deadlines = _dates(metadata, actions_, out)
     model_text = str(
         _first(metadata, "deadlineModel") or (actions_[0].get("deadlineModel") if actions_ else "") or "single-stage"
@@ -284,8 +284,7 @@ def map_result(result: dict, today: date) -> Mapped:
     try:
         total, minimum, maximum = _budget(actions_, metadata)
     except MoneyError as exc:
-        out.warnings.append(f"{identifier}: an amount of the budget overview cannot be read ({exc}); "
-                            "imported without budget")
+        out.warnings.append(reasons.BUDGET_AMOUNT % {"identifier": identifier, "reason": exc})
         total = minimum = maximum = None
     if out.errors:
         return out
@@ -296,7 +295,7 @@ def map_result(result: dict, today: date) -> Mapped:
     status = derive_status(opening, deadlines, today)
     portal = PORTAL_STATUS.get(str(_first(metadata, "status") or ""))
     if portal and status and portal != status:
-        out.warnings.append(f"{identifier}: the portal says {portal}, its dates say {status}; {status} is kept")
+        out.warnings.append(reasons.STATUS_DISAGREES % {"identifier": identifier, "portal": portal, "status": status})
     title = str(_first(metadata, "title") or result.get("title") or result.get("summary") or identifier).strip()
     text = " ".join([title, str(_first(metadata, "callTitle") or ""), " ".join(metadata.get("keywords") or [])])
     url = result.get("url") if kind == "8" and result.get("url") else PORTAL_TOPIC_URL + identifier.lower()
@@ -360,38 +359,9 @@ def parse(data: bytes | str, *, today: date | None = None) -> ImportResult:
             continue
         # The portal lists a topic once per language; keep the first.
         if clean["external_id"] in seen:
-            result.skipped.append((position, f"duplicate of result {seen[clean['external_id']]}"))
+            result.skipped.append((position, reasons.DUPLICATE % {"position": seen[clean["external_id"]]}))
             continue
         seen[clean["external_id"]] = position
         result.records.append((position, clean))
     return result
 
-
-STATUS_IT = {"open": "aperto", "forthcoming": "di prossima apertura", "closed": "chiuso"}
-# The import's skip reasons and warnings as the Italian pages say them.
-_ITALIAN = [
-    (re.compile(r"^tender \(procurement\), not a grant$"), lambda m: "bando di gara (appalto), non una sovvenzione"),
-    (re.compile(r"^duplicate of result (\d+)$"), lambda m: f"duplicato del risultato {m[1]}"),
-    (re.compile(r"^(.+?): (.+) is not a programme the region follows$"),
-     lambda m: f"{m[1]}: {m[2]} non è un programma seguito dalla regione"),
-    (re.compile(r"^(.+?): the budget overview cannot be read; imported without budget$"),
-     lambda m: f"{m[1]}: il quadro del bilancio non è leggibile; importato senza dotazione"),
-    (re.compile(r"^(.+?): an amount of the budget overview cannot be read \((.*)\); imported without budget$"),
-     lambda m: f"{m[1]}: un importo del quadro del bilancio non è leggibile ({m[2]}); importato senza dotazione"),
-    (re.compile(r"^(.+?): type of action \((.*)\) has no recorded funding rate: the programme's usual (\d+)% is "
-                r"used, check the call$"),
-     lambda m: f"{m[1]}: il tipo di azione ({m[2].replace('none given', 'non indicato')}) non ha un tasso di "
-               f"finanziamento registrato: si usa il tasso consueto del programma, {m[3]}%, verificare il bando"),
-    (re.compile(r"^(.+?): the portal says (\w+), its dates say (\w+); \w+ is kept$"),
-     lambda m: f"{m[1]}: il portale lo dà {STATUS_IT.get(m[2], m[2])}, le date lo dicono "
-               f"{STATUS_IT.get(m[3], m[3])}; si tiene {STATUS_IT.get(m[3], m[3])}"),
-]
-
-
-def italian(message: str) -> str:
-    """A skip reason or warning of this importer in Italian (unknown text is returned as it is)."""
-    for pattern, say in _ITALIAN:
-        match = pattern.match(message)
-        if match:
-            return say(match)
-    return message
