@@ -228,25 +228,25 @@ def _dates(metadata: dict, actions_: list[dict], out: Mapped) -> tuple[date | No
         try:
             deadlines.append(_portal_date(value))
         except ValueError:
-            out.error("deadlineDate", f"Not a valid date: {value!r}.")
+            out.error("deadlineDate", reasons.BAD_DATE % {"value": repr(value)})
     if not deadlines:
         for action in actions_:
             for value in action.get("deadlineDates") or []:
                 try:
                     deadlines.append(date.fromisoformat(str(value)[:10]))
                 except ValueError:
-                    out.error("budgetOverview", f"Not a valid deadline date: {value!r}.")
+                    out.error("budgetOverview", reasons.BAD_DEADLINE % {"value": repr(value)})
     opening = None
     if _first(metadata, "startDate"):
         try:
             opening = _portal_date(_first(metadata, "startDate"))
         except ValueError:
-            out.error("startDate", f"Not a valid date: {_first(metadata, 'startDate')!r}.")
+            out.error("startDate", reasons.BAD_DATE % {"value": repr(_first(metadata, "startDate"))})
     elif actions_ and actions_[0].get("plannedOpeningDate"):
         try:
             opening = date.fromisoformat(str(actions_[0]["plannedOpeningDate"])[:10])
         except ValueError:
-            out.error("budgetOverview", "Not a valid planned opening date.")
+            out.error("budgetOverview", reasons.BAD_OPENING)
     return opening, sorted(set(deadlines))
 
 
@@ -260,7 +260,7 @@ def map_result(result: dict, today: date) -> Mapped:
         return out
     identifier = str(_first(metadata, "identifier") or "").strip()
     if not identifier:
-        out.error("identifier", "The result has no topic identifier.")
+        out.error("identifier", reasons.NO_IDENTIFIER)
         return out
     programme, programme_name = _programme(metadata)
     if programme is None:
@@ -280,7 +280,7 @@ def map_result(result: dict, today: date) -> Mapped:
     ).strip().lower()
     model = DEADLINE_MODELS.get(model_text)
     if model is None:
-        out.error("deadlineModel", f"Unknown deadline model {model_text!r}.")
+        out.error("deadlineModel", reasons.UNKNOWN_MODEL % {"value": repr(model_text)})
     try:
         total, minimum, maximum = _budget(actions_, metadata)
     except MoneyError as exc:
@@ -336,14 +336,14 @@ def parse(data: bytes | str, *, today: date | None = None) -> ImportResult:
     try:
         document = json.loads(decode(data))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FileFormatError(f"Not valid JSON: {exc}") from exc
+        raise FileFormatError(reasons.NOT_JSON % {"reason": exc}) from exc
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):
-        raise FileFormatError("Not a Funding & Tenders search answer: no 'results' list.")
+        raise FileFormatError(reasons.NOT_PORTAL)
     result = ImportResult()
     seen: dict[str, int] = {}
     for position, item in enumerate(document["results"], start=1):
         if not isinstance(item, dict) or not isinstance(item.get("metadata") or {}, dict):
-            result.fail(position, {"result": ["Not a search result object."]})
+            result.fail(position, {"result": [reasons.NOT_A_RESULT]})
             continue
         mapped = map_result(item, today)
         result.warnings.extend((position, message) for message in mapped.warnings)

@@ -32,6 +32,26 @@ STATUS_DISAGREES = N_("%(identifier)s: the portal says %(portal)s, its dates say
 # The line statuses the portal and the dates give, as the warning above names them.
 STATUSES = (N_("forthcoming"), N_("open"), N_("closed"))
 
+# ... why one of its results is refused, and why the whole answer is.
+BAD_DEADLINE = N_("Not a valid deadline date: %(value)s.")
+BAD_OPENING = N_("Not a valid planned opening date.")
+UNKNOWN_MODEL = N_("Unknown deadline model %(value)s.")
+NO_IDENTIFIER = N_("The result has no topic identifier.")
+NOT_A_RESULT = N_("Not a search result object.")
+NOT_PORTAL = N_("Not a Funding & Tenders search answer: no 'results' list.")
+
+# The secretariat's own files of funding lines (CSV or JSON).
+NOT_AN_OBJECT = N_("Not an object.")
+NOT_JSON = N_("Not valid JSON: %(reason)s")
+NOT_A_LIST = N_("Expected a list of funding lines (or an object with 'funding_lines').")
+MISSING_COLUMNS = N_("Missing columns: %(columns)s")
+BINARY = N_("The file is binary, not text.")
+NOT_TEXT = N_("The file is not readable text.")
+REPEATED_COLUMN = N_("The header repeats a column name.")
+BAD_ROW_WIDTH = N_("Line %(line)s has %(cells)s cells, the header %(columns)s.")
+TOO_MANY_ROWS = N_("More than %(count)s rows.")
+BAD_CSV_AT = N_("Malformed CSV at line %(line)s: %(reason)s")
+
 # OpenCoesione's project table: why a row is not imported, by reason code, in the order a row is tested.
 SKIPPED = {
     "outside_region": N_("placed in no municipality of the platform, with a CUP no project has"),
@@ -116,6 +136,14 @@ SHAPES = [
     Shape(BAD_CSV),
     Shape(BAD_CUP, rf"^(?P<reason>{_CUP_REASONS}): (?P<value>.*)\.$", reason=_cup_reason),
     Shape(CUP_LENGTH),
+    Shape(BAD_DEADLINE),
+    Shape(UNKNOWN_MODEL),
+    Shape(NOT_JSON),
+    Shape(BAD_ROW_WIDTH),
+    Shape(TOO_MANY_ROWS),
+    Shape(BAD_CSV_AT),
+    # Last: OpenCoesione's missing columns, which say more, have their own shape (``funding.views.messages``).
+    Shape(MISSING_COLUMNS),
 ]
 
 
