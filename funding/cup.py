@@ -9,33 +9,39 @@ from __future__ import annotations
 
 import re
 
+from smartregion.i18n import translate
+
+from funding.importers.reasons import CUP_CHARACTERS, CUP_LENGTH, CUP_STRUCTURE
+
 _CUP = re.compile(r"^[A-Z][0-9]{2}[A-Z][0-9]{2}[0-9]{9}$")
 
 
 class CupError(ValueError):
-    """A string that is not a well-formed CUP; ``reason`` says why (Italian and English)."""
+    """A string that is not a well-formed CUP; ``reason_en`` says why, a message id of the catalogue with its values
+    (``reason_it`` is its Italian)."""
 
-    def __init__(self, reason_it: str, reason_en: str):
-        super().__init__(reason_en)
-        self.reason_it = reason_it
-        self.reason_en = reason_en
+    def __init__(self, message_id: str, **values):
+        self.message_id, self.values = message_id, values
+        super().__init__(self.reason_en)
+
+    @property
+    def reason_en(self) -> str:
+        return self.message_id % self.values if self.values else self.message_id
+
+    @property
+    def reason_it(self) -> str:
+        return translate(self.message_id, "it", **self.values)
 
 
 def normalise_cup(value: str) -> str:
     """Upper-case, strip spaces; raise CupError when the result is not a well-formed CUP."""
     text = re.sub(r"\s+", "", str(value or "")).upper()
     if len(text) != 15:
-        raise CupError(
-            f"Il CUP deve avere 15 caratteri, ne ha {len(text)}",
-            f"A CUP has 15 characters, this has {len(text)}",
-        )
+        raise CupError(CUP_LENGTH, length=len(text))
     if not text.isalnum() or not text.isascii():
-        raise CupError("Il CUP contiene solo lettere e cifre", "A CUP contains only letters and digits")
+        raise CupError(CUP_CHARACTERS)
     if not _CUP.match(text):
-        raise CupError(
-            "Struttura del CUP non valida (lettera, 2 cifre, lettera, anno a 2 cifre, 9 cifre)",
-            "Malformed CUP (letter, 2 digits, letter, 2-digit year, 9 digits)",
-        )
+        raise CupError(CUP_STRUCTURE)
     return text
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from smartregion.i18n import translate
 
+from funding.importers.reasons import ACTION_RATE, NONE_GIVEN
 from funding.reference import N_, Programme
 
 
@@ -157,7 +158,5 @@ def resolve(programme: Programme, texts: list[str]) -> Resolved:
         action = min(found, key=lambda a: (a.rate, a.non_profit_rate or a.rate))
         return Resolved(action, action.rate, action.non_profit_rate, action.partners)
     rate = PROGRAMME_RATE.get(programme, 100)
-    named = "; ".join(dict.fromkeys(unknown)) or "none given"
-    return Resolved(None, rate, None, None,
-                    f"type of action ({named}) has no recorded funding rate: the programme's usual {rate}% is used, "
-                    "check the call")
+    named = "; ".join(dict.fromkeys(unknown)) or NONE_GIVEN
+    return Resolved(None, rate, None, None, ACTION_RATE % {"actions": named, "rate": rate})

@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 
 from smartregion.spreadsheets import neutralise
 
+from funding.importers import reasons
+
 MAX_ROWS = 200_000
 
 
@@ -66,7 +68,7 @@ def decode(data: bytes | str) -> str:
     if isinstance(data, str):
         return data
     if b"\x00" in data[:4096]:
-        raise FileFormatError("The file is binary, not text.")
+        raise FileFormatError(reasons.BINARY)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -81,7 +83,7 @@ def read_csv(data: bytes | str, *, delimiter: str | None = None) -> tuple[list[s
     try:
         text = decode(data)
     except UnicodeDecodeError as exc:
-        raise FileFormatError("The file is not readable text.") from exc
+        raise FileFormatError(reasons.NOT_TEXT) from exc
     if not text.strip():
         raise FileFormatError("The file is empty.")
     if delimiter is None:
@@ -91,19 +93,20 @@ def read_csv(data: bytes | str, *, delimiter: str | None = None) -> tuple[list[s
     try:
         header = [h.strip().lower() for h in next(reader)]
         if len(set(header)) != len(header):
-            raise FileFormatError("The header repeats a column name.")
+            raise FileFormatError(reasons.REPEATED_COLUMN)
         rows = []
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header):
-                raise FileFormatError(f"Line {reader.line_num} has {len(row)} cells, the header {len(header)}.")
+                raise FileFormatError(reasons.BAD_ROW_WIDTH % {"line": reader.line_num, "cells": len(row),
+                                                             "columns": len(header)})
             if len(rows) >= MAX_ROWS:
-                raise FileFormatError(f"More than {MAX_ROWS} rows.")
+                raise FileFormatError(reasons.TOO_MANY_ROWS % {"count": MAX_ROWS})
             padded = row + [""] * (len(header) - len(row))
             rows.append((reader.line_num, dict(zip(header, padded, strict=True))))
     except csv.Error as exc:
-        raise FileFormatError(f"Malformed CSV at line {reader.line_num}: {exc}") from exc
+        raise FileFormatError(reasons.BAD_CSV_AT % {"line": reader.line_num, "reason": exc}) from exc
     return header, rows
 
 

@@ -26,7 +26,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from funding.importers import actions
+from funding.importers import actions, reasons
 from funding.importers.common import FileFormatError, ImportResult, decode, html_to_text
 from funding.money import MoneyError, cents_to_decimal, parse_cents
 from funding.reference import DeadlineModel, Domain, Programme
@@ -228,25 +228,25 @@ def _dates(metadata: dict, actions_: list[dict], out: Mapped) -> tuple[date | No
         try:
             deadlines.append(_portal_date(value))
         except ValueError:
-            out.error("deadlineDate", f"Not a valid date: {value!r}.")
+            out.error("deadlineDate", reasons.BAD_DATE % {"value": repr(value)})
     if not deadlines:
         for action in actions_:
             for value in action.get("deadlineDates") or []:
                 try:
                     deadlines.append(date.fromisoformat(str(value)[:10]))
                 except ValueError:
-                    out.error("budgetOverview", f"Not a valid deadline date: {value!r}.")
+                    out.error("budgetOverview", reasons.BAD_DEADLINE % {"value": repr(value)})
     opening = None
     if _first(metadata, "startDate"):
         try:
             opening = _portal_date(_first(metadata, "startDate"))
         except ValueError:
-            out.error("startDate", f"Not a valid date: {_first(metadata, 'startDate')!r}.")
+            out.error("startDate", reasons.BAD_DATE % {"value": repr(_first(metadata, "startDate"))})
     elif actions_ and actions_[0].get("plannedOpeningDate"):
         try:
             opening = date.fromisoformat(str(actions_[0]["plannedOpeningDate"])[:10])
         except ValueError:
-            out.error("budgetOverview", "Not a valid planned opening date.")
+            out.error("budgetOverview", reasons.BAD_OPENING)
     return opening, sorted(set(deadlines))
 
 
@@ -256,15 +256,15 @@ def map_result(result: dict, today: date) -> Mapped:
     metadata = result.get("metadata") or {}
     kind = str(_first(metadata, "type") or "")
     if kind == "0":
-        out.skipped = "tender (procurement), not a grant"
+        out.skipped = reasons.TENDER
         return out
     identifier = str(_first(metadata, "identifier") or "").strip()
     if not identifier:
-        out.error("identifier", "The result has no topic identifier.")
+        out.error("identifier", reasons.NO_IDENTIFIER)
         return out
     programme, programme_name = _programme(metadata)
     if programme is None:
-        out.skipped = f"{identifier}: {programme_name} is not a programme the region follows"
+        out.skipped = reasons.NOT_FOLLOWED % {"identifier": identifier, "programme": programme_name}
         out.warnings.append(out.skipped)
         return out
 
@@ -273,19 +273,18 @@ def map_result(result: dict, today: date) -> Mapped:
         actions_ = _topic_actions(metadata, identifier)
     except (ValueError, AttributeError, TypeError):
         # The budget block is optional: an unreadable one costs the amounts, not the line.
-        out.warnings.append(f"{identifier}: the budget overview cannot be read; imported without budget")
+        out.warnings.append(reasons.BUDGET_UNREADABLE % {"identifier": identifier})
     opening, deadlines = _dates(metadata, actions_, out)
     model_text = str(
         _first(metadata, "deadlineModel") or (actions_[0].get("deadlineModel") if actions_ else "") or "single-stage"
     ).strip().lower()
     model = DEADLINE_MODELS.get(model_text)
     if model is None:
-        out.error("deadlineModel", f"Unknown deadline model {model_text!r}.")
+        out.error("deadlineModel", reasons.UNKNOWN_MODEL % {"value": repr(model_text)})
     try:
         total, minimum, maximum = _budget(actions_, metadata)
     except MoneyError as exc:
-        out.warnings.append(f"{identifier}: an amount of the budget overview cannot be read ({exc}); "
-                            "imported without budget")
+        out.warnings.append(reasons.BUDGET_AMOUNT % {"identifier": identifier, "reason": exc})
         total = minimum = maximum = None
     if out.errors:
         return out
@@ -296,7 +295,7 @@ def map_result(result: dict, today: date) -> Mapped:
     status = derive_status(opening, deadlines, today)
     portal = PORTAL_STATUS.get(str(_first(metadata, "status") or ""))
     if portal and status and portal != status:
-        out.warnings.append(f"{identifier}: the portal says {portal}, its dates say {status}; {status} is kept")
+        out.warnings.append(reasons.STATUS_DISAGREES % {"identifier": identifier, "portal": portal, "status": status})
     title = str(_first(metadata, "title") or result.get("title") or result.get("summary") or identifier).strip()
     text = " ".join([title, str(_first(metadata, "callTitle") or ""), " ".join(metadata.get("keywords") or [])])
     url = result.get("url") if kind == "8" and result.get("url") else PORTAL_TOPIC_URL + identifier.lower()
@@ -337,14 +336,14 @@ def parse(data: bytes | str, *, today: date | None = None) -> ImportResult:
     try:
         document = json.loads(decode(data))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FileFormatError(f"Not valid JSON: {exc}") from exc
+        raise FileFormatError(reasons.NOT_JSON % {"reason": exc}) from exc
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):
-        raise FileFormatError("Not a Funding & Tenders search answer: no 'results' list.")
+        raise FileFormatError(reasons.NOT_PORTAL)
     result = ImportResult()
     seen: dict[str, int] = {}
     for position, item in enumerate(document["results"], start=1):
         if not isinstance(item, dict) or not isinstance(item.get("metadata") or {}, dict):
-            result.fail(position, {"result": ["Not a search result object."]})
+            result.fail(position, {"result": [reasons.NOT_A_RESULT]})
             continue
         mapped = map_result(item, today)
         result.warnings.extend((position, message) for message in mapped.warnings)
@@ -360,38 +359,9 @@ def parse(data: bytes | str, *, today: date | None = None) -> ImportResult:
             continue
         # The portal lists a topic once per language; keep the first.
         if clean["external_id"] in seen:
-            result.skipped.append((position, f"duplicate of result {seen[clean['external_id']]}"))
+            result.skipped.append((position, reasons.DUPLICATE % {"position": seen[clean["external_id"]]}))
             continue
         seen[clean["external_id"]] = position
         result.records.append((position, clean))
     return result
 
-
-STATUS_IT = {"open": "aperto", "forthcoming": "di prossima apertura", "closed": "chiuso"}
-# The import's skip reasons and warnings as the Italian pages say them.
-_ITALIAN = [
-    (re.compile(r"^tender \(procurement\), not a grant$"), lambda m: "bando di gara (appalto), non una sovvenzione"),
-    (re.compile(r"^duplicate of result (\d+)$"), lambda m: f"duplicato del risultato {m[1]}"),
-    (re.compile(r"^(.+?): (.+) is not a programme the region follows$"),
-     lambda m: f"{m[1]}: {m[2]} non è un programma seguito dalla regione"),
-    (re.compile(r"^(.+?): the budget overview cannot be read; imported without budget$"),
-     lambda m: f"{m[1]}: il quadro del bilancio non è leggibile; importato senza dotazione"),
-    (re.compile(r"^(.+?): an amount of the budget overview cannot be read \((.*)\); imported without budget$"),
-     lambda m: f"{m[1]}: un importo del quadro del bilancio non è leggibile ({m[2]}); importato senza dotazione"),
-    (re.compile(r"^(.+?): type of action \((.*)\) has no recorded funding rate: the programme's usual (\d+)% is "
-                r"used, check the call$"),
-     lambda m: f"{m[1]}: il tipo di azione ({m[2].replace('none given', 'non indicato')}) non ha un tasso di "
-               f"finanziamento registrato: si usa il tasso consueto del programma, {m[3]}%, verificare il bando"),
-    (re.compile(r"^(.+?): the portal says (\w+), its dates say (\w+); \w+ is kept$"),
-     lambda m: f"{m[1]}: il portale lo dà {STATUS_IT.get(m[2], m[2])}, le date lo dicono "
-               f"{STATUS_IT.get(m[3], m[3])}; si tiene {STATUS_IT.get(m[3], m[3])}"),
-]
-
-
-def italian(message: str) -> str:
-    """A skip reason or warning of this importer in Italian (unknown text is returned as it is)."""
-    for pattern, say in _ITALIAN:
-        match = pattern.match(message)
-        if match:
-            return say(match)
-    return message

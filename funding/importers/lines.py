@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from funding.importers import reasons
 from funding.importers.common import FileFormatError, ImportResult, decode, read_csv
 from funding.validation import clean_funding_line
 
@@ -33,7 +34,7 @@ def parse_csv(data: bytes | str) -> ImportResult:
     header, rows = read_csv(data)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise FileFormatError("Missing columns: " + ", ".join(missing))
+        raise FileFormatError(reasons.MISSING_COLUMNS % {"columns": ", ".join(missing)})
     for line, row in rows:
         _finish(result, line, row)
     return result
@@ -44,14 +45,14 @@ def parse_json(data: bytes | str) -> ImportResult:
     try:
         document = json.loads(decode(data))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FileFormatError(f"Not valid JSON: {exc}") from exc
+        raise FileFormatError(reasons.NOT_JSON % {"reason": exc}) from exc
     items = document.get("funding_lines") if isinstance(document, dict) else document
     if not isinstance(items, list):
-        raise FileFormatError("Expected a list of funding lines (or an object with 'funding_lines').")
+        raise FileFormatError(reasons.NOT_A_LIST)
     result = ImportResult()
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            result.fail(index, {"item": ["Not an object."]})
+            result.fail(index, {"item": [reasons.NOT_AN_OBJECT]})
             continue
         _finish(result, index, item)
     return result

@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from funding.cup import CupError, normalise_cup
+from funding.importers import reasons
 from funding.importers.common import FileFormatError
 from funding.money import MoneyError, parse_cents
 from funding.validation import parse_date
@@ -53,25 +54,17 @@ PROGRESS_ROWS = 20_000
 # How much of each list the answer carries; the counts are always exact.
 LIST_LIMIT = 200
 ERROR_LIMIT = 1000
-# Skip reasons, in the order a row is tested, with what they mean in English and Italian.
-REASONS = {
-    "outside_region": ("placed in no municipality of the platform, with a CUP no project has",
-                       "localizzato in nessun comune della piattaforma, con un CUP di nessun progetto"),
-    "no_cup": ("no CUP", "senza CUP"),
-    "unknown_cup": ("placed in a municipality of the platform, with a CUP no project has yet",
-                    "localizzato in un comune della piattaforma, con un CUP che nessun progetto ha ancora"),
-    "malformed": ("the row's number of fields differs from the header's", "il numero di campi della riga "
-                  "differisce da quello dell'intestazione"),
-}
+# Skip reasons, in the order a row is tested, with what they mean (a message id of the catalogue).
+REASONS = reasons.SKIPPED
 
 
 class CohesionError(NamedTuple):
-    """A rejected row: its line in the file (1 is the header), the column, and why, in English and Italian."""
+    """A rejected row: its line in the file (1 is the header), the column, and why (in English, a shape of
+    ``funding.importers.reasons``)."""
 
     line: int
     field: str
     message: str
-    messaggio: str
 
     def as_dict(self) -> dict:
         return self._asdict()
@@ -147,10 +140,10 @@ class Report:
         if len(lines) < LIST_LIMIT:
             lines.append(line)
 
-    def fail(self, line: int, name: str, message: str, messaggio: str) -> None:
+    def fail(self, line: int, name: str, message: str) -> None:
         self.errors_total += 1
         if len(self.errors) < ERROR_LIMIT:
-            self.errors.append(CohesionError(line, name, message, messaggio))
+            self.errors.append(CohesionError(line, name, message))
 
 
 # --- opening the file ------------------------------------------------------------------------------
@@ -299,7 +292,7 @@ def _add(report: Report, columns: _Row, line: int, row: list[str], cup: str) -> 
         try:
             amounts[name] = _amount(text)
         except MoneyError as exc:
-            report.fail(line, column, f"Not a valid amount: {text!r} ({exc}).", f"Importo non valido: {text!r}.")
+            report.fail(line, column, reasons.BAD_AMOUNT % {"value": repr(text), "reason": exc})
             failed = True
     dates: dict[str, date | None] = {}
     for column, name in DATES.items():
@@ -307,7 +300,7 @@ def _add(report: Report, columns: _Row, line: int, row: list[str], cup: str) -> 
         try:
             dates[name] = parse_date(text) if text else None
         except (ValueError, TypeError):
-            report.fail(line, column, f"Not a valid date: {text!r}.", f"Data non valida: {text!r}.")
+            report.fail(line, column, reasons.BAD_DATE % {"value": repr(text)})
             failed = True
     if failed:
         return
@@ -340,10 +333,8 @@ def _classify(report: Report, columns: _Row, scope: Scope, line: int, row: list[
         # A misaligned row's cells cannot be trusted; it matters only if it names a project of ours.
         known = [cell.strip().upper() for cell in row if cell.strip().upper() in scope.cups]
         if known:
-            report.fail(line, "row", f"The row has {len(row)} fields, the header {columns.width}: its cells "
-                                     f"cannot be told apart (CUP {known[0]}).",
-                        f"La riga ha {len(row)} campi, l'intestazione {columns.width}: i suoi valori non si "
-                        f"possono distinguere (CUP {known[0]}).")
+            report.fail(line, "row", reasons.BAD_WIDTH % {"fields": len(row), "columns": columns.width,
+                                                          "cup": known[0]})
         else:
             report.skip("malformed", line)
         return
@@ -361,7 +352,7 @@ def _classify(report: Report, columns: _Row, scope: Scope, line: int, row: list[
     try:
         cup = normalise_cup(raw_cup)
     except CupError as exc:
-        report.fail(line, "CUP", f"{exc.reason_en}: {raw_cup!r}.", f"{exc.reason_it}: {raw_cup!r}.")
+        report.fail(line, "CUP", reasons.BAD_CUP % {"reason": exc.reason_en, "value": repr(raw_cup)})
         return
     report.skip("unknown_cup", line)
     if cup not in report.unknown_cups:
@@ -386,7 +377,7 @@ def _read(path: Path, layout: Layout, encoding: str, scope: Scope,
                 break
             except csv.Error as exc:
                 report.rows += 1
-                report.fail(reader.line_num, "row", f"Malformed CSV: {exc}.", f"CSV malformato: {exc}.")
+                report.fail(reader.line_num, "row", reasons.BAD_CSV % {"reason": exc})
                 continue
             if not row or not any(row):
                 continue

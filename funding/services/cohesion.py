@@ -8,11 +8,12 @@ from pathlib import Path
 
 from smartregion import audit, jobs, tenancy
 from smartregion.errors import Unprocessable
+from smartregion.i18n import translate
 from smartregion.registry import Organization, Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from funding.importers import FileFormatError, opencoesione
+from funding.importers import FileFormatError, opencoesione, reasons
 from funding.models import Project
 
 IMPORT_JOB = "funding.jobs.import_cohesion"
@@ -95,7 +96,7 @@ def answer(report: opencoesione.Report, file_sha256: str | None, updated: list, 
     """The import's answer: what was joined, and every row skipped or refused with its reason."""
     skipped = [
         {"reason": reason, "rows": count, "lines": report.skipped_lines[reason],
-         "description": opencoesione.REASONS[reason][0], "descrizione": opencoesione.REASONS[reason][1]}
+         "description": opencoesione.REASONS[reason], "descrizione": translate(opencoesione.REASONS[reason], "it")}
         for reason, count in report.skipped.items() if count
     ]
     return {
@@ -109,6 +110,6 @@ def answer(report: opencoesione.Report, file_sha256: str | None, updated: list, 
         "skipped": skipped,
         "unknown_cups": [{"cup": cup, "line": line} for cup, line in report.unknown_cups.items()],
         "unknown_cups_complete": not report.unknown_cups_more,
-        "errors": [error.as_dict() for error in report.errors],
+        "errors": [error.as_dict() | {"messaggio": reasons.translated(error.message, "it")} for error in report.errors],
         "errors_total": report.errors_total,
     }

@@ -9,7 +9,7 @@ from smartregion.errors import Conflict, Unprocessable, get_or_404
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from funding.importers import FileFormatError, ImportResult, ft_portal, lines
+from funding.importers import FileFormatError, ImportResult, ft_portal, lines, reasons
 from funding.models import FundingLine
 from funding.money import cents_to_decimal
 from funding.validation import clean_funding_line
@@ -263,9 +263,10 @@ def import_lines(
         "created": [line.id for line in created],
         "updated": [line.id for line in updated],
         "unchanged": [line.id for line in unchanged],
-        "skipped": [{"line": line, "reason": reason, "motivo": ft_portal.italian(reason)}
+        # The API's answer says each reason and warning in Italian too, from the catalogue.
+        "skipped": [{"line": line, "reason": reason, "motivo": reasons.translated(reason, "it")}
                     for line, reason in result.skipped],
-        "warnings": [{"line": line, "message": message, "messaggio": ft_portal.italian(message)}
+        "warnings": [{"line": line, "message": message, "messaggio": reasons.translated(message, "it")}
                      for line, message in result.warnings],
         "errors": [error.as_dict() for error in result.errors],
     }

@@ -9,6 +9,7 @@ from smartregion.routes import visible_job
 from smartregion.web import page_language, page_user
 
 from funding.money import format_eur, format_percent
+from funding.views.messages import say
 
 SECRETARIAT_ONLY = "Only the regional technical secretariat can change funding lines and the operational plan."
 
@@ -21,18 +22,14 @@ def _locale() -> str:
 
 
 def template_helpers() -> dict:
-    """Amounts and rates as the page's language writes them (labels of codes use the ``label`` filter)."""
+    """Amounts and rates as the page's language writes them (labels of codes use the ``label`` filter), and
+    messages (an import's reasons and warnings, stored in English) in the page's language."""
     return {
         "lang": page_language(),
         "eur": lambda cents: "" if cents is None else format_eur(cents, _locale()),
         "pct": lambda bp: format_percent(bp, _locale()),
-        "stored_text": stored_text,
+        "say": say,
     }
-
-
-def stored_text(italian: str | None, english: str | None) -> str:
-    """An import's report, which its job stored in both languages, in the page's language."""
-    return (italian or english or "") if _locale() == "it" else (english or "")
 
 
 def amount_text(cents: int | None) -> str:

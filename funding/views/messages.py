@@ -15,6 +15,7 @@ import marshmallow as ma
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
+from funding.importers import reasons
 from funding.money import format_eur, parse_cents
 from funding.reference import N_
 
@@ -113,7 +114,12 @@ PATTERNS: list[tuple[re.Pattern, str, dict[str, Callable[[str], str]]]] = [
 
 
 def say(message: str) -> str:
-    """``message`` in the page's language (a message the catalogue does not know is shown as it is)."""
+    """``message`` in the page's language (a message the catalogue does not know is shown as it is).
+
+    The importers' reasons and warnings with values have their shapes in ``funding.importers.reasons``.
+    """
+    if not message:
+        return message or ""
     if message == "Choose a file to upload.":
         return pgettext("funding form", "Choose a file to upload.")  # the funding forms' own wording
     for pattern, message_id, rewrite in PATTERNS:
@@ -121,7 +127,8 @@ def say(message: str) -> str:
         if match:
             values = {name: rewrite.get(name, str)(value) for name, value in match.groupdict().items()}
             return _(message_id, **values)
-    return _(message) if message else message
+    imported = reasons.shaped(message, str(get_locale() or "it"))
+    return _(message) if imported is None else imported
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from funding.importers import FileFormatError, opencoesione
+from funding.importers import FileFormatError, opencoesione, reasons
 from tests.funding import opencoesione_files as oc
 
 LIGHTING, PLATFORM, BRIDGE = "D11B21000440006", "J31F22000980006", "G17H20001230001"
@@ -80,8 +80,9 @@ def test_a_zipped_regional_file_keeps_our_projects_and_says_why_every_other_row_
         (13, "OC_DATA_INIZIO_PROGETTO")}
     by_field = {e.field: e for e in report.errors}
     assert by_field["CUP"].message == "A CUP has 15 characters, this has 8: 'D11B2100'."
-    assert by_field["CUP"].messaggio == "Il CUP deve avere 15 caratteri, ne ha 8: 'D11B2100'."
-    assert by_field["FINANZ_TOTALE_PUBBLICO"].messaggio == "Importo non valido: 'mille euro'."
+    italian = {name: reasons.translated(error.message, "it") for name, error in by_field.items()}
+    assert italian["CUP"] == "Il CUP deve avere 15 caratteri, ne ha 8: 'D11B2100'."
+    assert italian["FINANZ_TOTALE_PUBBLICO"] == "Importo non valido: 'mille euro'."
     assert report.errors_total == 5
 
 

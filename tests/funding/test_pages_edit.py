@@ -191,7 +191,7 @@ def test_a_lines_file_is_imported_through_the_upload_form(page_client, db, rq_wo
         "format": "json", "file": (io.BytesIO(b"programme,title\n"), "lines.json")})
     assert malformed.status_code == 422
     html = _html(malformed)
-    assert "Not valid JSON" in html and 'data-testid="error-import-file"' in html
+    assert "JSON non valido" in html and 'data-testid="error-import-file"' in html
     assert '<option value="json" selected>' in html  # the format chosen is kept
 
     accepted = seg.post("/funding/lines/import", content_type="multipart/form-data", data={

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from funding.importers import FileFormatError, actions, ft_portal
+from funding.importers import FileFormatError, actions, ft_portal, reasons
 from funding.reference import Programme
 from tests.funding import portal
 
@@ -125,12 +125,12 @@ def test_files_that_are_not_a_portal_answer_are_refused_as_a_whole():
 
 def test_skip_reasons_and_warnings_are_said_in_italian_too(parsed):
     result, _ = parsed
-    italian = {ft_portal.italian(m) for _, m in result.warnings + result.skipped}
+    italian = {reasons.translated(m, "it") for _, m in result.warnings + result.skipped}
     assert "ERASMUS-EDU-2027-PI-ALL-INNO: Erasmus+ (43353764) non è un programma seguito dalla regione" in italian
     assert ("HORIZON-MISS-2027-CIT-01-05: il portale lo dà aperto, le date lo dicono chiuso; si tiene chiuso"
             in italian)
     assert "duplicato del risultato 1" in italian
-    assert all(text != ft_portal.italian(text) for text in {m for _, m in result.warnings + result.skipped})
+    assert all(text != reasons.translated(text, "it") for text in {m for _, m in result.warnings + result.skipped})
 
 
 def test_an_unreadable_amount_in_the_budget_block_costs_the_amounts_not_the_line():
@@ -146,4 +146,5 @@ def test_an_unreadable_amount_in_the_budget_block_costs_the_amounts_not_the_line
     assert line["max_grant_cents"] is None and line["total_budget_cents"] is None
     [(_, warning)] = result.warnings
     assert warning.startswith(f"{identifier}: an amount of the budget overview cannot be read")
-    assert ft_portal.italian(warning).startswith(f"{identifier}: un importo del quadro del bilancio non è leggibile")
+    assert reasons.translated(warning, "it").startswith(
+        f"{identifier}: un importo del quadro del bilancio non è leggibile")
