@@ -38,6 +38,15 @@ def speaking(locale: str) -> Iterator[None]:
         yield
 
 
+def N_(message: str) -> str:
+    """Marks a message id declared as data (a label in a table) for the catalogue; it stays a plain string.
+
+    pybabel reads ``N_`` as it reads ``_``; ``translate``, ``in_both`` or ``gettext`` resolve the message
+    where it is shown.
+    """
+    return message
+
+
 def translate(message, locale: str, *, context: str | None = None, **values) -> str:
     """``message`` in ``locale``, with ``values`` put in its ``%(name)s`` places.
 

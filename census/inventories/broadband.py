@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
+from smartregion.i18n import N_, translate
+
 from . import municipalities
 from .readers import FileProblem, open_reader
 from .validation import Rejection
@@ -46,26 +48,26 @@ class WorksStatus(StrEnum):
     NOT_PLANNED = "not-planned"
 
 
-STATUS_LABELS: dict[WorksStatus, tuple[str, str]] = {
-    WorksStatus.PROGRAMMED: ("Programmed", "In programmazione"),
-    WorksStatus.IN_DESIGN: ("In design", "In progettazione"),
-    WorksStatus.IN_EXECUTIVE_DESIGN: ("In executive design", "In progettazione esecutiva"),
-    WorksStatus.WORKS_CLOSED: ("Works closed, awaiting testing", "Lavori chiusi"),
-    WorksStatus.IN_TESTING: ("Being tested", "In collaudo"),
-    WorksStatus.IN_SERVICE: ("Services on sale", "In commercializzazione"),
-    WorksStatus.NOT_PLANNED: ("Not in the plan", "Non previsto"),
-    WorksStatus.IN_FINAL_DESIGN: ("In final design", "In progettazione definitiva"),
-    WorksStatus.DESIGN_UNDER_CHECK: ("Final design under check", "Verifica/correzione definitivo"),
-    WorksStatus.FINAL_DESIGN_UNDER_APPROVAL: ("Final design under approval", "In approvazione progetto definitivo"),
-    WorksStatus.FINAL_DESIGN_APPROVED: ("Final design approved", "Progetto definitivo approvato"),
-    WorksStatus.WAITING_FOR_PERMITS: ("Waiting for permits", "In attesa di autorizzazioni"),
-    WorksStatus.WORKS_IN_PROGRESS: ("Works in progress", "In esecuzione"),
-    WorksStatus.COMPLETED: ("Completed", "Terminato"),
+STATUS_LABELS: dict[WorksStatus, str] = {  # English names, messages of the catalogue
+    WorksStatus.PROGRAMMED: N_("Programmed"),
+    WorksStatus.IN_DESIGN: N_("In design"),
+    WorksStatus.IN_EXECUTIVE_DESIGN: N_("In executive design"),
+    WorksStatus.WORKS_CLOSED: N_("Works closed, awaiting testing"),
+    WorksStatus.IN_TESTING: N_("Being tested"),
+    WorksStatus.IN_SERVICE: N_("Services on sale"),
+    WorksStatus.NOT_PLANNED: N_("Not in the plan"),
+    WorksStatus.IN_FINAL_DESIGN: N_("In final design"),
+    WorksStatus.DESIGN_UNDER_CHECK: N_("Final design under check"),
+    WorksStatus.FINAL_DESIGN_UNDER_APPROVAL: N_("Final design under approval"),
+    WorksStatus.FINAL_DESIGN_APPROVED: N_("Final design approved"),
+    WorksStatus.WAITING_FOR_PERMITS: N_("Waiting for permits"),
+    WorksStatus.WORKS_IN_PROGRESS: N_("Works in progress"),
+    WorksStatus.COMPLETED: N_("Completed"),
 }
 
 _STATUS_WORDS: dict[str, WorksStatus] = {}
-for _status, (_en, _it) in STATUS_LABELS.items():
-    for _word in (_status.value, _en, _it):
+for _status, _en in STATUS_LABELS.items():
+    for _word in (_status.value, _en, translate(_en, "it")):
         _STATUS_WORDS[fold(_word)] = _status
 for _word, _status in {
     "verifica definitivo": WorksStatus.DESIGN_UNDER_CHECK,
@@ -177,9 +179,10 @@ def status_code(text: str) -> str | None:
 def status_labels(status: str) -> tuple[str, str]:
     """English and Italian labels of a stored status (its own words when not a known code)."""
     try:
-        return STATUS_LABELS[WorksStatus(status)]
+        name = STATUS_LABELS[WorksStatus(status)]
     except ValueError:
         return status, status
+    return name, translate(name, "it")
 
 
 def municipality_name(istat_code: str) -> str | None:

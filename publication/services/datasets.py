@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from smartregion import tenancy
+from smartregion.i18n import in_both
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -236,7 +237,8 @@ def _cadastre_datasets(tenant: dict, kind: str, summary: dict, opened_at: dateti
     ngsi = assets.asset_type(kind)
     result = []
     for category in summary["categories"]:
-        label_en, label_it = CATEGORY_LABELS.get(category, (category, category))
+        label = CATEGORY_LABELS.get(category)
+        label_it, label_en = in_both(label) if label is not None else (category, category)
         kind_en = spec.label_en if spec else kind
         kind_it = spec.label_it if spec else kind
         family = Family(
