@@ -12,6 +12,9 @@ import json
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from smartregion.web import page_language
 
 from census.models import SurveySchema
@@ -19,24 +22,17 @@ from census.surveys import DefinitionError, parse_definition
 from census.surveys.definition import _ALLOWED as ALLOWED_ATTRIBUTES
 from census.surveys.definition import FieldType
 
-
-def _tr(it: str, en: str) -> str:
-    return en if page_language() == "en" else it
-
-
 TYPE_HELP = {
-    FieldType.TEXT: ("testo, su una riga o su più righe (multiline)", "text, on one line or several (multiline)"),
-    FieldType.INTEGER: ("numero intero", "whole number"),
-    FieldType.DECIMAL: ("numero decimale con la sua unità di misura (unit obbligatoria)",
-                        "decimal number with its unit of measure (unit required)"),
-    FieldType.MONEY: ("importo in euro, al massimo due decimali", "amount in euro, at most two decimals"),
-    FieldType.BOOLEAN: ("sì / no", "yes / no"),
-    FieldType.DATE: ("data ISO (AAAA-MM-GG)", "ISO date (YYYY-MM-DD)"),
-    FieldType.CHOICE: ("una voce da choices o da una code_list", "one entry of choices or of a code_list"),
-    FieldType.MULTI_CHOICE: ("più voci da choices o da una code_list", "several entries of choices or of a code_list"),
-    FieldType.GEOMETRY: ("geometria GeoJSON in WGS84", "GeoJSON geometry in WGS84"),
-    FieldType.GROUP: ("gruppo ripetibile di campi (i gruppi non si annidano)",
-                      "repeatable group of fields (groups do not nest)"),
+    FieldType.TEXT: _l("text, on one line or several (multiline)"),
+    FieldType.INTEGER: _l("whole number"),
+    FieldType.DECIMAL: _l("decimal number with its unit of measure (unit required)"),
+    FieldType.MONEY: _l("amount in euro, at most two decimals"),
+    FieldType.BOOLEAN: _l("yes / no"),
+    FieldType.DATE: _l("ISO date (YYYY-MM-DD)"),
+    FieldType.CHOICE: _l("one entry of choices or of a code_list"),
+    FieldType.MULTI_CHOICE: _l("several entries of choices or of a code_list"),
+    FieldType.GEOMETRY: _l("GeoJSON geometry in WGS84"),
+    FieldType.GROUP: _l("repeatable group of fields (groups do not nest)"),
 }
 
 STARTER_SECTIONS = [
@@ -49,8 +45,7 @@ STARTER_SECTIONS = [
 
 
 def type_help() -> list[dict]:
-    lang = page_language()
-    return [{"type": ftype.value, "text": TYPE_HELP[ftype][lang == "en"],
+    return [{"type": ftype.value, "text": str(TYPE_HELP[ftype]),
              "attributes": sorted(ALLOWED_ATTRIBUTES[ftype])} for ftype in FieldType]
 
 
@@ -200,7 +195,7 @@ def _precise(path: str, message: str, document: dict) -> str:
 
 def _where(document: dict, path: str) -> str:
     """A path told with the keys people wrote: section «general» › field «budget» › max."""
-    names = {"sections": _tr("sezione", "section"), "fields": _tr("campo", "field")}
+    names = {"sections": pgettext("schema path", "section"), "fields": pgettext("schema path", "field")}
     parts, told, node, i = [p for p in path.split("/") if p], [], document, 0
     while i < len(parts):
         part = parts[i]
@@ -215,7 +210,7 @@ def _where(document: dict, path: str) -> str:
             continue
         told.append("/".join(parts[i:]))
         break
-    return " › ".join(told) or _tr("documento", "document")
+    return " › ".join(told) or pgettext("schema path", "document")
 
 
 class Draft:
@@ -275,11 +270,9 @@ class Draft:
             if self._positions.duplicates:
                 pointer, name, offset = self._positions.duplicates[0]
                 line, column = self._positions.line_column(offset)
-                self.json_error = {"line": line, "column": column, "ambiguous": True, "message": _tr(
-                    f"il nome \"{name}\" compare due volte nello stesso oggetto ({pointer or '/'}): "
-                    "il secondo sostituirebbe il primo senza avviso",
-                    f"the name \"{name}\" appears twice in the same object ({pointer or '/'}): "
-                    "the second would silently replace the first")}
+                self.json_error = {"line": line, "column": column, "ambiguous": True, "message": _(
+                    "the name \"%(name)s\" appears twice in the same object (%(pointer)s): "
+                    "the second would silently replace the first", name=name, pointer=pointer or "/")}
                 return None
         header: dict[str, Any] = {}
         if isinstance(sections, dict) and "sections" in sections:  # a whole document pasted from the API

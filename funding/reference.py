@@ -5,12 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flask_babel import gettext
-from smartregion.i18n import translate
-
-
-def N_(message: str) -> str:
-    """Marks an English label for the catalogue; it is translated where it is shown."""
-    return message
+from smartregion.i18n import N_, translate
 
 
 class LabelledEnum(StrEnum):

@@ -68,6 +68,7 @@ def _render_timeline(protocol_id: int, today: date, *, failed: str | None = None
     slugs = slugs_by_id(session)
     context = {
         "line": line.as_dict(), "matrix": line.matrix(), "protocol": protocol,
+        "labels": {m.key: m.label for m in line.milestones},
         "adhesion_requests": session.scalars(protocol_services.requests_query(protocol_id)).all(),
         "signatories": protocol.signatories, "slugs": slugs,
         # Waivers are read by the regional roles, recipients by the secretariat (as in the API).
@@ -82,8 +83,7 @@ def _render_timeline(protocol_id: int, today: date, *, failed: str | None = None
         context["organization_options"] = [
             (o.id, f"{o.name} ({organization_kind_label(o.kind)})")
             for o in session.scalars(select(Organization).order_by(Organization.name)) if o.id not in signed]
-        context["milestone_options"] = [(m.key, m.label_it if page_language() == "it" else m.label_en)
-                                        for m in timeline.milestones(protocol) if m.key != "end"]
+        context["milestone_options"] = [(m.key, m.label) for m in timeline.milestones(protocol) if m.key != "end"]
         participating = protocol_services.participating_tenants(session, protocol)
         context["tenant_options"] = [(t.slug, t.name) for t, _signatory in participating]
     return render_template("monitoring/timeline.html", **context), refusal_status(error) if error is not None else 200

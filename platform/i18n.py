@@ -38,6 +38,21 @@ def speaking(locale: str) -> Iterator[None]:
         yield
 
 
+def N_(message: str) -> str:
+    """Marks a message id declared as data (a label in a table) for the catalogue; it stays a plain string.
+
+    pybabel reads ``N_`` as it reads ``_``; ``translate``, ``in_both`` or ``gettext`` resolve the message
+    where it is shown.
+    """
+    return message
+
+
+def NC_(context: str, message: str) -> str:
+    """``N_`` for a message id that needs a context (one English word, two Italian ones); the caller passes the
+    same context to ``translate``. pybabel reads it with the keyword ``NC_:1c,2``."""
+    return message
+
+
 def translate(message, locale: str, *, context: str | None = None, **values) -> str:
     """``message`` in ``locale``, with ``values`` put in its ``%(name)s`` places.
 

@@ -29,7 +29,7 @@ def dataset_label(key: str) -> str:
         from census.services import KINDS
 
         kind = KINDS.get(key.split(":", 1)[1])
-        name = (kind.label_it if page_language() == "it" else kind.label_en) if kind else key.split(":", 1)[1]
+        name = kind.label if kind else key.split(":", 1)[1]
         return _("Network cadastre: %(kind)s", kind=name)
     return str(DATASET_LABELS.get(key, key))
 

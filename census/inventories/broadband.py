@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
+from smartregion.i18n import NC_, translate
+
 from . import municipalities
 from .readers import FileProblem, open_reader
 from .validation import Rejection
@@ -46,26 +48,29 @@ class WorksStatus(StrEnum):
     NOT_PLANNED = "not-planned"
 
 
-STATUS_LABELS: dict[WorksStatus, tuple[str, str]] = {
-    WorksStatus.PROGRAMMED: ("Programmed", "In programmazione"),
-    WorksStatus.IN_DESIGN: ("In design", "In progettazione"),
-    WorksStatus.IN_EXECUTIVE_DESIGN: ("In executive design", "In progettazione esecutiva"),
-    WorksStatus.WORKS_CLOSED: ("Works closed, awaiting testing", "Lavori chiusi"),
-    WorksStatus.IN_TESTING: ("Being tested", "In collaudo"),
-    WorksStatus.IN_SERVICE: ("Services on sale", "In commercializzazione"),
-    WorksStatus.NOT_PLANNED: ("Not in the plan", "Non previsto"),
-    WorksStatus.IN_FINAL_DESIGN: ("In final design", "In progettazione definitiva"),
-    WorksStatus.DESIGN_UNDER_CHECK: ("Final design under check", "Verifica/correzione definitivo"),
-    WorksStatus.FINAL_DESIGN_UNDER_APPROVAL: ("Final design under approval", "In approvazione progetto definitivo"),
-    WorksStatus.FINAL_DESIGN_APPROVED: ("Final design approved", "Progetto definitivo approvato"),
-    WorksStatus.WAITING_FOR_PERMITS: ("Waiting for permits", "In attesa di autorizzazioni"),
-    WorksStatus.WORKS_IN_PROGRESS: ("Works in progress", "In esecuzione"),
-    WorksStatus.COMPLETED: ("Completed", "Terminato"),
+# The statuses' English names, messages of the catalogue in the context of broadband works
+# ("Completed" is "Terminato" there, "Concluso" for a project).
+WORKS = "broadband works"
+STATUS_LABELS: dict[WorksStatus, str] = {
+    WorksStatus.PROGRAMMED: NC_("broadband works", "Programmed"),
+    WorksStatus.IN_DESIGN: NC_("broadband works", "In design"),
+    WorksStatus.IN_EXECUTIVE_DESIGN: NC_("broadband works", "In executive design"),
+    WorksStatus.WORKS_CLOSED: NC_("broadband works", "Works closed, awaiting testing"),
+    WorksStatus.IN_TESTING: NC_("broadband works", "Being tested"),
+    WorksStatus.IN_SERVICE: NC_("broadband works", "Services on sale"),
+    WorksStatus.NOT_PLANNED: NC_("broadband works", "Not in the plan"),
+    WorksStatus.IN_FINAL_DESIGN: NC_("broadband works", "In final design"),
+    WorksStatus.DESIGN_UNDER_CHECK: NC_("broadband works", "Final design under check"),
+    WorksStatus.FINAL_DESIGN_UNDER_APPROVAL: NC_("broadband works", "Final design under approval"),
+    WorksStatus.FINAL_DESIGN_APPROVED: NC_("broadband works", "Final design approved"),
+    WorksStatus.WAITING_FOR_PERMITS: NC_("broadband works", "Waiting for permits"),
+    WorksStatus.WORKS_IN_PROGRESS: NC_("broadband works", "Works in progress"),
+    WorksStatus.COMPLETED: NC_("broadband works", "Completed"),
 }
 
 _STATUS_WORDS: dict[str, WorksStatus] = {}
-for _status, (_en, _it) in STATUS_LABELS.items():
-    for _word in (_status.value, _en, _it):
+for _status, _en in STATUS_LABELS.items():
+    for _word in (_status.value, _en, translate(_en, "it", context=WORKS)):
         _STATUS_WORDS[fold(_word)] = _status
 for _word, _status in {
     "verifica definitivo": WorksStatus.DESIGN_UNDER_CHECK,
@@ -177,9 +182,10 @@ def status_code(text: str) -> str | None:
 def status_labels(status: str) -> tuple[str, str]:
     """English and Italian labels of a stored status (its own words when not a known code)."""
     try:
-        return STATUS_LABELS[WorksStatus(status)]
+        name = STATUS_LABELS[WorksStatus(status)]
     except ValueError:
         return status, status
+    return name, translate(name, "it", context=WORKS)
 
 
 def municipality_name(istat_code: str) -> str | None:

@@ -12,10 +12,12 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from flask_babel import lazy_pgettext
 from smartregion import audit, tenancy
 from smartregion.cache import VersionedCache, tenant_data_version
 from smartregion.db import apply_scope
 from smartregion.errors import Forbidden, Unprocessable
+from smartregion.i18n import in_both
 from sqlalchemy import Numeric, func, select, text
 from sqlalchemy.orm import Session
 
@@ -23,21 +25,27 @@ from .kinds import KINDS, NETWORKS
 from .models import CensusReviewStatus, InventoryAsset, NetworkCensusReview
 from .pipeline import neutralise
 
+# A category's name is not its kind's ("Urban trees" are «Alberi» here, «Alberi (catasto degli alberi)» as a kind).
 CATEGORY_LABELS = {
-    "public-lighting": ("Public lighting", "Illuminazione pubblica"),
-    "sensors": ("Sensors", "Sensori"),
-    "broadband": ("Broadband coverage", "Copertura banda ultra larga"),
-    "water": ("Water supply", "Acquedotto"),
-    "sewer": ("Sewerage", "Fognatura"),
-    "gas": ("Gas distribution", "Distribuzione gas"),
-    "electricity": ("Electricity distribution", "Distribuzione elettrica"),
-    "district-heating": ("District heating", "Teleriscaldamento"),
-    "telecom": ("Telecommunications", "Telecomunicazioni"),
-    "urban-trees": ("Urban trees", "Alberi"),
-    "ev-charging": ("EV charging points", "Punti di ricarica"),
-    "transit-stops": ("Public transport stops", "Fermate del trasporto pubblico"),
+    "public-lighting": lazy_pgettext("cadastre category", "Public lighting"),
+    "sensors": lazy_pgettext("cadastre category", "Sensors"),
+    "broadband": lazy_pgettext("cadastre category", "Broadband coverage"),
+    "water": lazy_pgettext("cadastre category", "Water supply"),
+    "sewer": lazy_pgettext("cadastre category", "Sewerage"),
+    "gas": lazy_pgettext("cadastre category", "Gas distribution"),
+    "electricity": lazy_pgettext("cadastre category", "Electricity distribution"),
+    "district-heating": lazy_pgettext("cadastre category", "District heating"),
+    "telecom": lazy_pgettext("cadastre category", "Telecommunications"),
+    "urban-trees": lazy_pgettext("cadastre category", "Urban trees"),
+    "ev-charging": lazy_pgettext("cadastre category", "EV charging points"),
+    "transit-stops": lazy_pgettext("cadastre category", "Public transport stops"),
 }
 CATEGORIES = tuple(dict.fromkeys([*CATEGORY_LABELS, *NETWORKS.values()]))
+
+
+def category_names() -> dict[str, str]:
+    """Every category's name in the page's language."""
+    return {category: str(label) for category, label in CATEGORY_LABELS.items()}
 
 
 def check_category(category: str | None) -> None:
@@ -68,7 +76,7 @@ def summary(session: Session, tenant_id: int) -> dict:
         .order_by(InventoryAsset.category, InventoryAsset.kind)).all()
     categories = []
     for category, kind, count, metres, operators in rows:
-        en, it = CATEGORY_LABELS.get(category, (category, category))
+        it, en = in_both(CATEGORY_LABELS[category]) if category in CATEGORY_LABELS else (category, category)
         categories.append({"category": category, "kind": kind, "label_en": en, "label_it": it, "assets": count,
                            "km": round(float(metres) / 1000, 3), "operators": sorted(operators or [])})
     units = InventoryAsset.attributes

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from smartregion.i18n import translate
+
 from .crs import SUPPORTED, CrsChoice, CrsProblem, resolve
 from .kinds import Kind, alias_table, match_header
 from .readers import FileProblem
@@ -104,4 +106,4 @@ def choose_crs(reader, header_map: HeaderMap, form_epsg: int | None) -> CrsChoic
 
 def crs_labels() -> list[dict]:
     """The accepted coordinate systems, for forms and documentation."""
-    return [{"epsg": code, "label_en": en, "label_it": it} for code, (en, it) in SUPPORTED.items()]
+    return [{"epsg": code, "label_en": name, "label_it": translate(name, "it")} for code, name in SUPPORTED.items()]

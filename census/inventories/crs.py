@@ -12,23 +12,24 @@ from functools import lru_cache
 
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
+from smartregion.i18n import N_
 
 WGS84 = 4326
 
-SUPPORTED: dict[int, tuple[str, str]] = {
-    4326: ("WGS 84 (latitude/longitude)", "WGS 84 (latitudine/longitudine)"),
-    4258: ("ETRS89 (latitude/longitude)", "ETRS89 (latitudine/longitudine)"),
-    6706: ("RDN2008 (latitude/longitude)", "RDN2008 (latitudine/longitudine)"),
-    6707: ("RDN2008 / UTM zone 32N", "RDN2008 / UTM fuso 32N"),
-    6708: ("RDN2008 / UTM zone 33N", "RDN2008 / UTM fuso 33N"),
-    7791: ("RDN2008 / UTM zone 32N (E-N)", "RDN2008 / UTM fuso 32N (E-N)"),
-    7792: ("RDN2008 / UTM zone 33N (E-N)", "RDN2008 / UTM fuso 33N (E-N)"),
-    25832: ("ETRS89 / UTM zone 32N", "ETRS89 / UTM fuso 32N"),
-    25833: ("ETRS89 / UTM zone 33N", "ETRS89 / UTM fuso 33N"),
-    32632: ("WGS 84 / UTM zone 32N", "WGS 84 / UTM fuso 32N"),
-    32633: ("WGS 84 / UTM zone 33N", "WGS 84 / UTM fuso 33N"),
-    3003: ("Monte Mario / Gauss-Boaga west (Italy zone 1)", "Monte Mario / Gauss-Boaga fuso Ovest"),
-    3004: ("Monte Mario / Gauss-Boaga east (Italy zone 2)", "Monte Mario / Gauss-Boaga fuso Est"),
+SUPPORTED: dict[int, str] = {  # code -> English name, a message of the catalogue
+    4326: N_("WGS 84 (latitude/longitude)"),
+    4258: N_("ETRS89 (latitude/longitude)"),
+    6706: N_("RDN2008 (latitude/longitude)"),
+    6707: N_("RDN2008 / UTM zone 32N"),
+    6708: N_("RDN2008 / UTM zone 33N"),
+    7791: N_("RDN2008 / UTM zone 32N (E-N)"),
+    7792: N_("RDN2008 / UTM zone 33N (E-N)"),
+    25832: N_("ETRS89 / UTM zone 32N"),
+    25833: N_("ETRS89 / UTM zone 33N"),
+    32632: N_("WGS 84 / UTM zone 32N"),
+    32633: N_("WGS 84 / UTM zone 33N"),
+    3003: N_("Monte Mario / Gauss-Boaga west (Italy zone 1)"),
+    3004: N_("Monte Mario / Gauss-Boaga east (Italy zone 2)"),
 }
 
 # Italy with its islands, generously: a point outside is almost always swapped or mis-declared.

@@ -1,25 +1,48 @@
-"""Inventory kinds (tipi di inventario): their columns in English and Italian, and how a row is checked."""
+"""Inventory kinds (tipi di inventario): their columns in English and Italian, and how a row is checked.
+
+A label is an English message of the catalogue: its Italian (the templates' headers, the import's header
+recognition, the API's ``label_it``) is the catalogue's translation, read with or without a request.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, lazy_pgettext, pgettext
+from smartregion.i18n import N_, translate
+
 from .values import fold, normalize_header
 
 
+class _Labelled:
+    """``label_en`` is the message id (within ``context`` when one English word has two Italian ones)."""
+
+    label_en: str
+    context: str | None
+
+    @property
+    def label_it(self) -> str:
+        return translate(self.label_en, "it", context=self.context)
+
+    @property
+    def label(self) -> str:
+        """The label in the page's language."""
+        return pgettext(self.context, self.label_en) if self.context else gettext(self.label_en)
+
+
 @dataclass(frozen=True)
-class Field:
+class Field(_Labelled):
     """One column of an inventory kind."""
 
     name: str
     label_en: str
-    label_it: str
     type: str
     required: bool = False
     aliases: tuple[str, ...] = ()
     choices: dict[str, str] = field(default_factory=dict)
     positive: bool = False
     example: str = ""
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,18 +59,18 @@ class SmartDataModel:
 
 
 @dataclass(frozen=True)
-class Kind:
+class Kind(_Labelled):
     """An inventory kind: a point or line layer of the network cadastre."""
 
     slug: str
     label_en: str
-    label_it: str
     geometry: str
     fields: tuple[Field, ...]
     category: str
     category_field: str | None = None
     aliases: tuple[str, ...] = ()
     smart_data_model: SmartDataModel | None = None
+    context: str | None = None
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -66,7 +89,7 @@ def _choices(mapping: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return table
 
 
-ASSET_ID = Field("asset_id", "Asset id", "Codice asset", "id", True,
+ASSET_ID = Field("asset_id", N_("Asset id"), "id", True,
                  ("id", "codice", "codice_asset", "id_asset", "codice_punto_luce", "id_punto_luce",
                   "punto_luce", "matricola", "identificativo", "codice_identificativo", "cod", "asset",
                   "fid_gestore", "codice_tratta", "id_tratta", "codice_sensore", "id_sensore",
@@ -74,27 +97,27 @@ ASSET_ID = Field("asset_id", "Asset id", "Codice asset", "id", True,
                   "codice_pianta", "id_pianta", "stop_id", "codice_fermata", "id_fermata", "id_colonnina",
                   "codice_colonnina", "id_stazione", "codice_stazione", "id_pdr", "evse_id"),
                  example="PL-000001")
-LATITUDE = Field("latitude", "Latitude (WGS84)", "Latitudine (WGS84)", "latitude", False,
+LATITUDE = Field("latitude", N_("Latitude (WGS84)"), "latitude", False,
                  ("lat", "latitudine", "lat_wgs84", "y_wgs84", "stop_lat", "lat_dd", "latitude_wgs84"),
                  example="43.5486")
-LONGITUDE = Field("longitude", "Longitude (WGS84)", "Longitudine (WGS84)", "longitude", False,
+LONGITUDE = Field("longitude", N_("Longitude (WGS84)"), "longitude", False,
                   ("lon", "lng", "long", "longitudine", "lon_wgs84", "x_wgs84", "stop_lon", "lon_dd",
                    "longitude_wgs84"), example="10.3106")
-X = Field("x", "Easting", "Coordinata Est", "x", False,
+X = Field("x", N_("Easting"), "x", False,
           ("x", "e", "est", "east", "easting", "coord_x", "coordx", "coordinata_x", "x_coord", "x_gb", "est_gb",
            "x_utm", "utm_x", "coord_est", "gauss_boaga_x"))
-Y = Field("y", "Northing", "Coordinata Nord", "y", False,
+Y = Field("y", N_("Northing"), "y", False,
           ("y", "n", "nord", "north", "northing", "coord_y", "coordy", "coordinata_y", "y_coord", "y_gb",
            "nord_gb", "y_utm", "utm_y", "coord_nord", "gauss_boaga_y"))
-OPERATOR = Field("operator", "Operator", "Gestore", "text", False,
+OPERATOR = Field("operator", N_("Operator"), "text", False,
                  ("gestore", "operatore", "societa", "ente_gestore", "owner", "proprietario"),
                  example="ASA S.p.A.")
-INSTALLED_ON = Field("installed_on", "Installed on", "Data di installazione", "date", False,
+INSTALLED_ON = Field("installed_on", N_("Installed on"), "date", False,
                      ("installation_date", "installed", "data_installazione", "installato_il",
                       "data_posa", "installazione", "anno_posa_data"), example="2019-05-14")
-STREET = Field("street", "Street", "Via", "text", False,
+STREET = Field("street", N_("Street"), "text", False,
                ("via", "indirizzo", "address", "strada", "toponimo", "ubicazione"), example="Via Roma")
-WKT = Field("wkt", "Geometry (WKT)", "Geometria (WKT)", "wkt", False, ("geometry", "geometria", "geom", "the_geom"),
+WKT = Field("wkt", N_("Geometry (WKT)"), "wkt", False, ("geometry", "geometria", "geom", "the_geom"),
             example="LINESTRING(10.3106 43.5486, 10.3120 43.5490)")
 
 LAMP_TECHNOLOGIES = _choices({
@@ -148,18 +171,18 @@ BROADBAND_TECHNOLOGIES = _choices({
 
 
 PUBLIC_LIGHTING = Kind(
-    "public-lighting", "Public lighting points", "Punti luce di illuminazione pubblica", "point",
+    "public-lighting", N_("Public lighting points"), "point",
     (
         ASSET_ID, LATITUDE, LONGITUDE, X, Y,
-        Field("lamp_technology", "Lamp technology", "Tecnologia lampada", "choice", False,
+        Field("lamp_technology", N_("Lamp technology"), "choice", False,
               ("technology", "tecnologia", "tecnologia_lampada", "tipo_lampada", "lamp_type", "lampada",
                "sorgente", "sorgente_luminosa"), LAMP_TECHNOLOGIES, example="LED"),
-        Field("power_w", "Power (W)", "Potenza (W)", "number", False,
+        Field("power_w", N_("Power (W)"), "number", False,
               ("power", "potenza", "potenza_w", "watt", "w", "potenza_watt"), positive=True, example="42,5"),
         STREET, INSTALLED_ON,
-        Field("dimmable", "Dimmable", "Dimmerabile", "bool", False,
+        Field("dimmable", N_("Dimmable"), "bool", False,
               ("dimmerabile", "regolabile", "dimming", "riduzione_flusso"), example="sì"),
-        Field("smart_node", "Smart node", "Nodo smart", "bool", False,
+        Field("smart_node", N_("Smart node"), "bool", False,
               ("nodo_smart", "telecontrollo", "smart", "telegestione", "nodo_telegestione"), example="no"),
         OPERATOR,
     ),
@@ -167,19 +190,19 @@ PUBLIC_LIGHTING = Kind(
 )
 
 NETWORK_SEGMENTS = Kind(
-    "network-segments", "Network segments", "Tratte di rete", "line",
+    "network-segments", N_("Network segments"), "line",
     (
         ASSET_ID,
-        Field("network", "Network", "Rete", "choice", True,
+        Field("network", N_("Network"), "choice", True,
               ("rete", "tipo_rete", "servizio", "category", "categoria", "network_type", "layer"),
               NETWORKS, example="water"),
         WKT,
-        Field("material", "Material", "Materiale", "text", False, ("materiale",), example="PEAD"),
-        Field("diameter_mm", "Diameter (mm)", "Diametro (mm)", "number", False,
+        Field("material", N_("Material"), "text", False, ("materiale",), example="PEAD"),
+        Field("diameter_mm", N_("Diameter (mm)"), "number", False,
               ("diametro", "diametro_mm", "dn", "diameter"), positive=True, example="110"),
-        Field("depth_m", "Depth (m)", "Profondità (m)", "number", False,
+        Field("depth_m", N_("Depth (m)"), "number", False,
               ("profondita", "profondita_m", "depth", "profondita_di_posa"), positive=True, example="1,2"),
-        Field("status", "Status", "Stato", "choice", False, ("stato", "stato_esercizio"), SEGMENT_STATUS,
+        Field("status", N_("Status"), "choice", False, ("stato", "stato_esercizio"), SEGMENT_STATUS,
               example="in-service"),
         INSTALLED_ON, OPERATOR,
     ),
@@ -188,16 +211,16 @@ NETWORK_SEGMENTS = Kind(
 )
 
 SENSORS = Kind(
-    "sensors", "Sensors", "Sensori", "point",
+    "sensors", N_("Sensors"), "point",
     (
         ASSET_ID, LATITUDE, LONGITUDE, X, Y,
-        Field("sensor_type", "Sensor type", "Tipo di sensore", "choice", True,
+        Field("sensor_type", N_("Sensor type"), "choice", True,
               ("tipo_sensore", "tipo", "type", "grandezza", "categoria_sensore"), SENSOR_TYPES,
               example="air-quality"),
-        Field("model", "Model", "Modello", "text", False, ("modello", "produttore_modello"), example="AQ-200"),
-        Field("connectivity", "Connectivity", "Connettività", "text", False,
+        Field("model", N_("Model"), "text", False, ("modello", "produttore_modello"), example="AQ-200"),
+        Field("connectivity", N_("Connectivity"), "text", False,
               ("connettivita", "protocollo", "protocol", "rete_dati"), example="LoRaWAN"),
-        Field("data_feed_url", "Data feed URL", "URL flusso dati", "url", False,
+        Field("data_feed_url", N_("Data feed URL"), "url", False,
               ("feed_url", "url", "url_dati", "endpoint", "data_url"), example="https://example.org/feed"),
         STREET, INSTALLED_ON, OPERATOR,
     ),
@@ -205,18 +228,18 @@ SENSORS = Kind(
 )
 
 BROADBAND_COVERAGE = Kind(
-    "broadband-coverage", "Broadband coverage units", "Unità di copertura banda ultra larga", "point",
+    "broadband-coverage", N_("Broadband coverage units"), "point",
     (
         ASSET_ID, LATITUDE, LONGITUDE, X, Y,
-        Field("istat_code", "ISTAT municipality code", "Codice ISTAT comune", "istat", False,
+        Field("istat_code", N_("ISTAT municipality code"), "istat", False,
               ("codice_istat", "istat", "cod_istat", "pro_com_t", "codice_comune"), example="049008"),
-        Field("technology", "Technology", "Tecnologia", "choice", True,
+        Field("technology", N_("Technology"), "choice", True,
               ("tecnologia", "tipo_progetto", "tipo_copertura", "access_technology"), BROADBAND_TECHNOLOGIES,
               example="FTTH"),
-        Field("download_mbps", "Download (Mbit/s)", "Velocità download (Mbit/s)", "number", True,
+        Field("download_mbps", N_("Download (Mbit/s)"), "number", True,
               ("velocita", "velocita_download", "mbps", "download", "velocita_mbps", "banda_mbps"),
               positive=True, example="1000"),
-        Field("housing_units", "Housing units", "Unità immobiliari", "integer", False,
+        Field("housing_units", N_("Housing units"), "integer", False,
               ("unita_immobiliari", "ui", "numero_ui", "civici", "units"), example="12"),
         STREET, OPERATOR,
     ),
@@ -241,35 +264,35 @@ CHARGER_STATUS = _choices({
 })
 
 URBAN_TREES = Kind(
-    "urban-trees", "Urban trees", "Alberi (catasto degli alberi)", "point",
+    "urban-trees", N_("Urban trees"), "point",
     (
         ASSET_ID, LATITUDE, LONGITUDE, X, Y,
-        Field("species", "Species", "Specie", "text", True,
+        Field("species", N_("Species"), "text", True,
               ("specie", "specie_botanica", "nome_scientifico", "nome_latino", "essenza", "genere_specie",
                "species_name", "scientific_name", "taxon", "nome_specie", "specie_arborea"),
               example="Tilia cordata"),
-        Field("common_name", "Common name", "Nome comune", "text", False,
+        Field("common_name", N_("Common name"), "text", False,
               ("nome_comune", "nome_volgare", "nome_italiano", "common_name"), example="Tiglio"),
-        Field("height_m", "Height (m)", "Altezza (m)", "number", False,
+        Field("height_m", N_("Height (m)"), "number", False,
               ("altezza", "altezza_m", "h_m", "h", "height", "altezza_metri"), positive=True, example="12,5"),
-        Field("height_class", "Height class", "Classe di altezza", "text", False,
+        Field("height_class", N_("Height class"), "text", False,
               ("classe_altezza", "classe_h", "cl_altezza", "height_class"), example="12-18 m"),
-        Field("trunk_circumference_cm", "Trunk circumference (cm)", "Circonferenza del tronco (cm)", "number", False,
+        Field("trunk_circumference_cm", N_("Trunk circumference (cm)"), "number", False,
               ("circonferenza", "circonferenza_cm", "circ_fusto", "circonferenza_fusto", "circonferenza_tronco",
                "circumference"), positive=True, example="145"),
-        Field("trunk_class", "Trunk class", "Classe di circonferenza o diametro", "text", False,
+        Field("trunk_class", N_("Trunk class"), "text", False,
               ("classe_circonferenza", "classe_diametro", "classe_fusto", "cl_circonferenza", "trunk_class",
                "classe_dbh"), example="100-150 cm"),
-        Field("planted_on", "Planted on", "Data di impianto", "date", False,
+        Field("planted_on", N_("Planted on"), "date", False,
               ("data_impianto", "data_messa_a_dimora", "data_piantagione", "planting_date", "planted"),
               example="2015-03-21"),
-        Field("surveyed_on", "Surveyed on", "Data di rilievo", "date", False,
+        Field("surveyed_on", N_("Surveyed on"), "date", False,
               ("data_rilievo", "data_censimento", "data_ril", "data_sopralluogo", "survey_date", "census_date"),
               example="2024-10-02"),
-        Field("condition", "Condition", "Condizione vegetativa", "choice", False,
+        Field("condition", N_("Condition"), "choice", False,
               ("stato_vegetativo", "condizione", "condizioni", "stato_fitosanitario", "vigore", "stato"),
               TREE_CONDITION, example="good"),
-        Field("risk_class", "Failure propensity class (FRC)", "Classe di propensione al cedimento (FRC)", "choice",
+        Field("risk_class", N_("Failure propensity class (FRC)"), "choice",
               False, ("classe_frc", "frc", "classe_di_rischio", "classe_rischio", "propensione_cedimento"),
               TREE_RISK, example="B"),
         STREET, OPERATOR,
@@ -280,22 +303,28 @@ URBAN_TREES = Kind(
     smart_data_model=None,
 )
 
+# A charging station's "Name" is its «Denominazione», not the pages' «Nome». pybabel reads a message's
+# context from a pgettext call only, so the message is declared to the catalogue here.
+CHARGING_STATION = "charging station"
+_IN_CONTEXT = (lazy_pgettext("charging station", "Name"),)
+
 EV_CHARGING = Kind(
-    "ev-charging", "EV charging points", "Punti di ricarica per veicoli elettrici", "point",
+    "ev-charging", N_("EV charging points"), "point",
     (
         ASSET_ID, LATITUDE, LONGITUDE, X, Y,
-        Field("name", "Name", "Denominazione", "text", False,
-              ("nome", "denominazione", "nome_stazione", "station_name", "title"), example="Piazza della Libertà"),
-        Field("power_kw", "Power (kW)", "Potenza (kW)", "number", False,
+        Field("name", N_("Name"), "text", False,
+              ("nome", "denominazione", "nome_stazione", "station_name", "title"), example="Piazza della Libertà",
+              context=CHARGING_STATION),
+        Field("power_kw", N_("Power (kW)"), "number", False,
               ("potenza", "potenza_kw", "kw", "potenza_max", "potenza_massima", "max_power", "power"),
               positive=True, example="22"),
-        Field("connectors", "Connectors", "Connettori", "text", False,
+        Field("connectors", N_("Connectors"), "text", False,
               ("connettori", "prese", "tipo_presa", "tipi_presa", "socket_type", "plug_type", "connector_type",
                "tipo_connettore"), example="Type 2; CCS"),
-        Field("sockets", "Number of sockets", "Numero di prese", "integer", False,
+        Field("sockets", N_("Number of sockets"), "integer", False,
               ("numero_prese", "n_prese", "num_prese", "socket_number", "punti_ricarica", "n_punti"),
               example="2"),
-        Field("status", "Status", "Stato", "choice", False, ("stato", "stato_esercizio", "disponibilita"),
+        Field("status", N_("Status"), "choice", False, ("stato", "stato_esercizio", "disponibilita"),
               CHARGER_STATUS, example="available"),
         STREET, OPERATOR,
     ),
@@ -310,17 +339,17 @@ EV_CHARGING = Kind(
 )
 
 TRANSIT_STOPS = Kind(
-    "transit-stops", "Public transport stops", "Fermate del trasporto pubblico", "point",
+    "transit-stops", N_("Public transport stops"), "point",
     (
         ASSET_ID, LATITUDE, LONGITUDE, X, Y,
-        Field("name", "Stop name", "Nome della fermata", "text", True,
+        Field("name", N_("Stop name"), "text", True,
               ("stop_name", "nome", "nome_fermata", "denominazione", "fermata", "denominazione_fermata"),
               example="Stazione Leopolda"),
-        Field("stop_code", "Stop code shown to riders", "Codice fermata per il pubblico", "text", False,
+        Field("stop_code", N_("Stop code shown to riders"), "text", False,
               ("stop_code", "codice_palina", "palina", "numero_palina"), example="FM0123"),
-        Field("lines", "Lines", "Linee", "text", False,
+        Field("lines", N_("Lines"), "text", False,
               ("linee", "linea", "routes", "route_short_name", "lines", "linee_servite"), example="6; 11; T1"),
-        Field("wheelchair_accessible", "Wheelchair accessible", "Accessibile in sedia a ruote", "bool", False,
+        Field("wheelchair_accessible", N_("Wheelchair accessible"), "bool", False,
               ("accessibile", "wheelchair_boarding", "accessibilita", "disabili"), example="sì"),
         STREET, OPERATOR,
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from smartregion.i18n import translate
 from sqlalchemy.orm import Session
 
 from . import profiles, territory
@@ -179,7 +180,7 @@ def _crs(reader, header_map, settings, rows, area, problems: list[str]) -> dict:
     codes = PROJECTED if metres else GEOGRAPHIC if degrees else (*GEOGRAPHIC, *PROJECTED)
     if declared is not None and declared not in codes:
         codes = (declared, *codes)
-    candidates = [{"epsg": code, "label": SUPPORTED[code][0], "label_it": SUPPORTED[code][1],
+    candidates = [{"epsg": code, "label": SUPPORTED[code], "label_it": translate(SUPPORTED[code], "it"),
                    "inside_territory": _share(code, points, area)} for code in codes if code in SUPPORTED]
     candidates.sort(key=lambda c: -c["inside_territory"])
     where = area.label if area is not None else "Italy"

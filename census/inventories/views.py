@@ -12,7 +12,7 @@ from smartregion import auth, ratelimit
 from smartregion.db import get_session
 from smartregion.errors import BadRequest
 from smartregion.storage import put_upload, storage
-from smartregion.web import page_language, page_user
+from smartregion.web import page_user
 from smartregion.web.downloads import streamed
 
 from . import cadastre, services, territory
@@ -36,7 +36,8 @@ def uploads(slug: str):
     session = get_session()
     rows = session.scalars(services.uploads_query(tenant.id).limit(50)).all()
     return render_template("inventories/uploads.html", tenant=tenant, uploads=rows, kinds=KINDS.values(),
-                           coordinate_systems=crs_labels(), summary=cadastre.summary(session, tenant.id))
+                           coordinate_systems=crs_labels(), summary=cadastre.summary(session, tenant.id),
+                           category_labels=cadastre.category_names())
 
 
 def _signer() -> URLSafeSerializer:
@@ -100,7 +101,7 @@ def upload_detail(slug: str, upload_id: int):
     page = max(1, request.args.get("page", 1, type=int))
     rejected, total = services.rejections_page(session, tenant.id, upload_id, page, REJECTIONS_PAGE)
     kind = KINDS.get(item.kind)
-    label = (kind.label_it if page_language() == "it" else kind.label_en) if kind else item.kind
+    label = kind.label if kind else item.kind
     return render_template("inventories/upload.html", tenant=tenant, upload=item, rejected=rejected,
                            rejected_total=total, page=page, pages=max(1, -(-total // REJECTIONS_PAGE)),
                            kind_label=label)
@@ -116,10 +117,8 @@ def cadastre_map(slug: str):
     # Small cadastres load the API's own GeoJSON (the session cookie authenticates GETs on /api).
     layer_url = (url_for("inventory_pages.map_sample", slug=slug) if sampled
                  else url_for("inventories.CadastreGeoJson", slug=slug))
-    italian = page_language() == "it"
-    labels = {category: it if italian else en for category, (en, it) in cadastre.CATEGORY_LABELS.items()}
     return render_template("inventories/map.html", tenant=tenant, summary=summary, total=total, sampled=sampled,
-                           limit=MAP_LIMIT, layer_url=layer_url, category_labels=labels,
+                           limit=MAP_LIMIT, layer_url=layer_url, category_labels=cadastre.category_names(),
                            tile_url=current_app.config.get("MAP_TILE_URL"),
                            tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, render_template
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from smartregion import tenancy
 from smartregion.db import get_session
 from smartregion.web import page_language, page_user
@@ -11,12 +13,12 @@ from census import services
 from census.surveys.codelists import ANCI_DOMAINS, SINFI_NETWORK_CATEGORIES
 from census.views import bp
 
-BAND_NAMES = {"under-100k": ("fino a 100.000 €", "up to € 100,000"), "100k-1m": ("100.000 € - 1 M€", "€ 100k - 1 M"),
-              "1m-5m": ("1 - 5 M€", "€ 1 - 5 M"), "over-5m": ("oltre 5 M€", "over € 5 M")}
-ASSET_NAMES = {"public_wifi_hotspots": ("Punti Wi-Fi pubblici", "Public Wi-Fi hotspots"),
-               "iot_sensors": ("Sensori IoT", "IoT sensors"),
-               "smart_lighting_points": ("Punti luce telegestiti", "Remotely managed lighting points"),
-               "ev_charging_points": ("Punti di ricarica elettrica", "EV charging points")}
+BAND_NAMES = {"under-100k": _l("up to € 100,000"), "100k-1m": _l("€ 100k - 1 M"), "1m-5m": _l("€ 1 - 5 M"),
+              "over-5m": _l("over € 5 M")}
+ASSET_NAMES = {"public_wifi_hotspots": lazy_pgettext("census asset", "Public Wi-Fi hotspots"),
+               "iot_sensors": lazy_pgettext("census asset", "IoT sensors"),
+               "smart_lighting_points": lazy_pgettext("census asset", "Remotely managed lighting points"),
+               "ev_charging_points": lazy_pgettext("census asset", "EV charging points")}
 
 
 @bp.get("/census")
@@ -50,5 +52,5 @@ def analysis():
 def _analysis_labels(lang: str) -> dict:
     return {"domains": {c.code: getattr(c, lang) for c in ANCI_DOMAINS.codes},
             "categories": {c.code: getattr(c, lang) for c in SINFI_NETWORK_CATEGORIES.codes},
-            "bands": {code: names[lang == "en"] for code, names in BAND_NAMES.items()},
-            "assets": {code: names[lang == "en"] for code, names in ASSET_NAMES.items()}}
+            "bands": {code: str(name) for code, name in BAND_NAMES.items()},
+            "assets": {code: str(name) for code, name in ASSET_NAMES.items()}}

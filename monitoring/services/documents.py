@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from smartregion.i18n import translate
+
 from protocol.services import LABELS
 
 
 def milestone_label(key: str, language: str) -> str:
     """``monitoring-2`` as "Rapporto di monitoraggio 2" / "Monitoring report 2"."""
     kind, _dash, number = key.rpartition("-") if key.rsplit("-", 1)[-1].isdigit() else (key, "", "")
-    names = LABELS.get(kind)
-    if names is None:
+    if kind not in LABELS:
         return key
-    name = names[0] if language == "it" else names[1]
+    name = translate(LABELS[kind], language)
     return f"{name} {number}" if number else name
 
 

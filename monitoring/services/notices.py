@@ -14,8 +14,11 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from smartregion import audit
 from smartregion.errors import Conflict, NotFound, Unprocessable
+from smartregion.i18n import in_both
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -30,17 +33,18 @@ OPEN_STATES = (timeline.PENDING, timeline.ON_TIME, timeline.LATE)
 
 def _text(protocol: Protocol, milestone: timeline.Milestone, kind: str, due: date, today: date,
           tenants: list[str]) -> tuple[str, str]:
+    """Subject and body in Italian and English, the Italian first."""
     if kind == NoticeKind.PASSED:
-        subject = f"Scadenza superata / Deadline passed: {milestone.label_it} ({due})"
-        lead = (f"La scadenza del {due} è superata da {(today - due).days} giorni.\n"
-                f"The deadline of {due} passed {(today - due).days} days ago.")
+        headline = in_both(lazy_pgettext("protocol notice", "Deadline passed"))
+        lead = in_both(_l("The deadline of %(due)s passed %(days)s days ago."), due=due, days=(today - due).days)
     else:
-        subject = f"Scadenza vicina / Deadline approaching: {milestone.label_it} ({due})"
-        lead = (f"Mancano {(due - today).days} giorni alla scadenza del {due}.\n"
-                f"{(due - today).days} days are left before the deadline of {due}.")
-    body = f"{protocol.title}\n\n{milestone.label_it} / {milestone.label_en}\n{lead}\n"
+        headline = in_both(_l("Deadline approaching"))
+        lead = in_both(_l("%(days)s days are left before the deadline of %(due)s."), due=due,
+                       days=(due - today).days)
+    subject = f"{' / '.join(headline)}: {milestone.label_it} ({due})"
+    body = f"{protocol.title}\n\n{milestone.label_it} / {milestone.label_en}\n" + "\n".join(lead) + "\n"
     if tenants:
-        body += "\nEnti interessati / Tenants concerned: " + ", ".join(tenants) + "\n"
+        body += "\n" + " / ".join(in_both(_l("Tenants concerned"))) + ": " + ", ".join(tenants) + "\n"
     return subject[:300], body
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_pgettext
+from smartregion.i18n import translate
+
 from protocol.models import Protocol
 
+# A milestone's "Monitoring report" is «Rapporto di monitoraggio», the report document «Relazione».
 LABELS = {
-    "census": ("Censimento delle infrastrutture e dei servizi smart", "Census of smart infrastructures and services"),
-    "operational-plan": ("Piano operativo", "Operational plan"),
-    "monitoring": ("Rapporto di monitoraggio", "Monitoring report"),
-    "end": ("Fine del protocollo", "End of the protocol"),
+    "census": lazy_pgettext("protocol milestone", "Census of smart infrastructures and services"),
+    "operational-plan": lazy_pgettext("protocol milestone", "Operational plan"),
+    "monitoring": lazy_pgettext("protocol milestone", "Monitoring report"),
+    "end": lazy_pgettext("protocol milestone", "End of the protocol"),
 }
-
 
 
 @dataclass
@@ -25,12 +28,21 @@ class Milestone:
     period_start: date | None = None
 
     @property
+    def _number(self) -> str:
+        return f" {self.key.rsplit('-', 1)[1]}" if self.kind == "monitoring" else ""
+
+    @property
+    def label(self) -> str:
+        """The milestone's name in the page's language (a monitoring report keeps its number)."""
+        return str(LABELS[self.kind]) + self._number
+
+    @property
     def label_it(self) -> str:
-        return LABELS[self.kind][0] + (f" {self.key.rsplit('-', 1)[1]}" if self.kind == "monitoring" else "")
+        return translate(LABELS[self.kind], "it") + self._number
 
     @property
     def label_en(self) -> str:
-        return LABELS[self.kind][1] + (f" {self.key.rsplit('-', 1)[1]}" if self.kind == "monitoring" else "")
+        return translate(LABELS[self.kind], "en") + self._number
 
 
 def milestones(protocol: Protocol, plan_due: date | None = None, plan_provisional: bool = True) -> list[Milestone]:

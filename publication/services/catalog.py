@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+from smartregion.i18n import N_, in_both
 
 from publication.services.datasets import Dataset
 
@@ -36,19 +37,22 @@ OGC_FEATURES = URIRef("http://www.opengis.net/spec/ogcapi-features-1/1.0")
 NGSI_LD = URIRef("https://www.etsi.org/deliver/etsi_gs/CIM/001_099/009/01.08.01_60/gs_CIM009v010801p.pdf")
 GEOJSON_RFC = URIRef("https://www.rfc-editor.org/rfc/rfc7946")
 
+# The EU data themes, with their English names as messages of the catalogue (its Italian: the EU's own).
 THEME_LABELS = {
-    "AGRI": ("Agricoltura, pesca, silvicoltura e prodotti alimentari", "Agriculture, fisheries, forestry and food"),
-    "ECON": ("Economia e finanze", "Economy and finance"), "EDUC": ("Istruzione, cultura e sport",
-                                                                    "Education, culture and sport"),
-    "ENER": ("Energia", "Energy"), "ENVI": ("Ambiente", "Environment"),
-    "GOVE": ("Governo e settore pubblico", "Government and public sector"), "HEAL": ("Salute", "Health"),
-    "INTR": ("Tematiche internazionali", "International issues"),
-    "JUST": ("Giustizia, sistema giuridico e sicurezza pubblica", "Justice, legal system and public safety"),
-    "REGI": ("Regioni e città", "Regions and cities"), "SOCI": ("Popolazione e società", "Population and society"),
-    "TECH": ("Scienza e tecnologia", "Science and technology"), "TRAN": ("Trasporti", "Transport"),
+    "AGRI": N_("Agriculture, fisheries, forestry and food"),
+    "ECON": N_("Economy and finance"),
+    "EDUC": N_("Education, culture and sport"),
+    "ENER": N_("Energy"),
+    "ENVI": N_("Environment"),
+    "GOVE": N_("Government and public sector"),
+    "HEAL": N_("Health"),
+    "INTR": N_("International issues"),
+    "JUST": N_("Justice, legal system and public safety"),
+    "REGI": N_("Regions and cities"),
+    "SOCI": N_("Population and society"),
+    "TECH": N_("Science and technology"),
+    "TRAN": N_("Transport"),
 }
-FREQUENCY_LABELS = {"IRREG": ("irregolare", "irregular"), "DAILY": ("quotidiano", "daily"),
-                    "MONTHLY": ("mensile", "monthly"), "ANNUAL": ("annuale", "annual")}
 # Distribution formats: EU file type, IANA media type, file suffix, and title.
 FORMATS = {
     "csv": ("CSV", "text/csv", "csv", "CSV"),
@@ -130,7 +134,7 @@ class CatalogBuilder:
         self.g.add((node, DCTERMS.title, Literal(self.p.licence_title)))
         self.g.add((node, FOAF.name, Literal(self.p.licence_title)))
         self.g.add((node, DCTERMS.type, _concept(self.g, ATTRIBUTION, LICENCE_TYPE_SCHEME,
-                                                 ("Attribuzione", "Attribution"))))
+                                                 in_both(N_("Attribution")))))
         return node
 
     def contact(self) -> URIRef:
@@ -165,7 +169,7 @@ class CatalogBuilder:
         return node
 
     def theme(self, code: str) -> URIRef:
-        return _concept(self.g, URIRef(f"{EU}data-theme/{code}"), THEME_SCHEME, THEME_LABELS[code])
+        return _concept(self.g, URIRef(f"{EU}data-theme/{code}"), THEME_SCHEME, in_both(THEME_LABELS[code]))
 
     def frequency(self, code: str) -> URIRef:
         node = _typed(self.g, URIRef(f"{EU}frequency/{code}"), DCTERMS.Frequency)

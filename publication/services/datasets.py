@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from smartregion import tenancy
+from smartregion.i18n import N_, in_both, translate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,44 +37,38 @@ class Family:
     gate: str = "network"  # which census must stand accepted: "network" or "survey"
 
 
+def _family(key: str, scope: str, title: str, description: str, *details, **options) -> Family:
+    """A family whose title and description are messages of the catalogue (``{name}``: the tenant)."""
+    return Family(key, scope, *in_both(title), *in_both(description), *details, **options)
+
+
 TENANT_FAMILIES: dict[str, Family] = {f.key: f for f in (
-    Family("census", "tenant", "Censimento smart city, dati aggregati – {name}",
-           "Smart-city census, aggregate figures – {name}",
-           "Servizi smart per dominio ANCI, progetti per dominio e fascia di costo, km di rete dichiarati, "
-           "dalle schede di rilevazione accettate dalla segreteria tecnica regionale.",
-           "Smart services by ANCI domain, projects by domain and budget band, declared network km, from the "
-           "survey forms accepted by the regional technical secretariat.",
-           ("GOVE", "TECH"), "IRREG", ("csv", "xlsx"), ("smart city", "censimento", "census"), gate="survey"),
-    Family("broadband", "tenant", "Stato del piano banda ultra larga – {name}",
-           "Ultra-broadband plan status – {name}",
-           "Progetti del piano banda ultra larga nel comune: gara, fase, tipo (FTTH/FWA), stato dei lavori.",
-           "Projects of the ultra-broadband plan in the municipality: tender, phase, type (FTTH/FWA), works.",
-           ("TECH",), "IRREG", ("csv",), ("banda ultra larga", "broadband", "BUL")),
-    Family("conformance", "tenant", "Conformità dei flussi di dati agli standard regionali – {name}",
-           "Conformance of the data feeds to the regional standards – {name}",
-           "Per flusso: entità ricevute, accettate e rifiutate, quota conforme, ultima osservazione.",
-           "Per feed: entities received, accepted and refused, conforming share, last observation.",
-           ("TECH",), "DAILY", ("csv",), ("interoperabilità", "interoperability", "NGSI-LD")),
+    _family("census", "tenant", N_("Smart-city census, aggregate figures – {name}"),
+            N_("Smart services by ANCI domain, projects by domain and budget band, declared network km, "
+               "from the survey forms accepted by the regional technical secretariat."),
+            ("GOVE", "TECH"), "IRREG", ("csv", "xlsx"), ("smart city", "censimento", "census"), gate="survey"),
+    _family("broadband", "tenant", N_("Ultra-broadband plan status – {name}"),
+            N_("Projects of the ultra-broadband plan in the municipality: tender, phase, type "
+               "(FTTH/FWA), works."),
+            ("TECH",), "IRREG", ("csv",), ("banda ultra larga", "broadband", "BUL")),
+    _family("conformance", "tenant", N_("Conformance of the data feeds to the regional standards – {name}"),
+            N_("Per feed: entities received, accepted and refused, conforming share, last observation."),
+            ("TECH",), "DAILY", ("csv",), ("interoperabilità", "interoperability", "NGSI-LD")),
 )}
 REGION_FAMILIES: dict[str, Family] = {f.key: f for f in (
-    Family("census", "region", "Censimento smart city regionale: dati aggregati",
-           "Regional smart-city census: aggregate figures",
-           "Indicatori del censimento di tutti i comuni aderenti, dalle sole schede accettate.",
-           "Census indicators of every participating municipality, from accepted forms only.",
-           ("GOVE", "TECH"), "IRREG", ("csv", "xlsx"), ("smart city", "censimento", "census")),
-    Family("standards", "region", "Standard regionali su sensori e dati", "Regional sensor and data standards",
-           "Gli standard regionali pubblicati: codice, versione, tipo di entità Smart Data Models, stato.",
-           "The published regional standards: code, version, Smart Data Models entity type, status.",
-           ("TECH", "GOVE"), "IRREG", ("csv",), ("standard", "Smart Data Models", "NGSI-LD")),
-    Family("plan", "region", "Piano operativo approvato", "Approved operational plan",
-           "Il piano operativo approvato: progetti per comune, società capofila, piano finanziario.",
-           "The approved operational plan: projects per municipality, lead companies, funding plan.",
-           ("GOVE", "ECON"), "IRREG", ("csv", "xlsx"), ("piano operativo", "operational plan", "fondi")),
-    Family("broadband", "region", "Stato del piano banda ultra larga in Toscana",
-           "Ultra-broadband plan status in the region",
-           "Ultimo stato del piano banda ultra larga per comune, dalle tabelle dell'agenzia nazionale.",
-           "Latest status of the ultra-broadband plan per municipality, from the national agency's tables.",
-           ("TECH",), "IRREG", ("csv",), ("banda ultra larga", "broadband", "BUL")),
+    _family("census", "region", N_("Regional smart-city census: aggregate figures"),
+            N_("Census indicators of every participating municipality, from accepted forms only."),
+            ("GOVE", "TECH"), "IRREG", ("csv", "xlsx"), ("smart city", "censimento", "census")),
+    _family("standards", "region", N_("Regional sensor and data standards"),
+            N_("The published regional standards: code, version, Smart Data Models entity type, status."),
+            ("TECH", "GOVE"), "IRREG", ("csv",), ("standard", "Smart Data Models", "NGSI-LD")),
+    _family("plan", "region", N_("Approved operational plan"),
+            N_("The approved operational plan: projects per municipality, lead companies, funding plan."),
+            ("GOVE", "ECON"), "IRREG", ("csv", "xlsx"), ("piano operativo", "operational plan", "fondi")),
+    _family("broadband", "region", N_("Ultra-broadband plan status in the region"),
+            N_("Latest status of the ultra-broadband plan per municipality, from the national agency's "
+               "tables."),
+            ("TECH",), "IRREG", ("csv",), ("banda ultra larga", "broadband", "BUL")),
 )}
 
 # The EU data theme of each cadastre category.
@@ -229,32 +224,38 @@ def _dataset(path: str, family: Family, opened_at: datetime, modified: datetime,
 
 
 def _cadastre_datasets(tenant: dict, kind: str, summary: dict, opened_at: datetime) -> list[Dataset]:
-    from census.services import CATEGORY_LABELS, KINDS
+    from census.services import KINDS
     from interoperability.services import assets
 
     spec = KINDS.get(kind)
     ngsi = assets.asset_type(kind)
     result = []
     for category in summary["categories"]:
-        label_en, label_it = CATEGORY_LABELS.get(category, (category, category))
-        kind_en = spec.label_en if spec else kind
-        kind_it = spec.label_it if spec else kind
+        texts = {locale: _cadastre_texts(locale, category, kind, spec) for locale in ("it", "en")}
         family = Family(
-            f"{CADASTRE}{kind}", "tenant",
-            f"Catasto delle reti, {label_it.lower()} – {{name}}",
-            f"Network cadastre, {label_en.lower()} – {{name}}",
-            f"{kind_it} del catasto regionale delle infrastrutture (L.R. 48/2015, SINFI), categoria "
-            f"{label_it.lower()}: posizione in WGS84, gestore e attributi tecnici.",
-            f"{kind_en} of the regional infrastructure cadastre (L.R. 48/2015, SINFI), category "
-            f"{label_en.lower()}: WGS84 position, operator and technical attributes.",
+            f"{CADASTRE}{kind}", "tenant", texts["it"][0], texts["en"][0], texts["it"][1], texts["en"][1],
             CATEGORY_THEMES.get(category) or CATEGORY_THEMES.get(kind) or ("REGI",), "IRREG",
             ("csv", "geojson", "ngsi-ld"),
-            ("catasto delle reti", "network cadastre", "SINFI", label_it.lower()))
+            ("catasto delle reti", "network cadastre", "SINFI", texts["it"][2]))
         result.append(_dataset(f"{tenant['slug']}/cadastre/{category}", family, opened_at, summary["updated_at"],
                                tenant=tenant, kind=kind, category=category,
                                extra={"assets": summary["assets"], "bbox": summary["bbox"],
                                       "ngsi_type": ngsi.entity_type, "data_model": ngsi.data_model}))
     return result
+
+
+def _cadastre_texts(locale: str, category: str, kind: str, spec) -> tuple[str, str, str]:
+    """Title, description and category name of a cadastre dataset in ``locale``."""
+    from census.services import CATEGORY_LABELS
+
+    label = CATEGORY_LABELS.get(category)
+    category_name = (translate(label, locale) if label is not None else category).lower()
+    kind_name = translate(spec.label_en, locale, context=spec.context) if spec else kind
+    title = translate(N_("Network cadastre, %(category)s – {name}"), locale, category=category_name)
+    description = translate(N_("%(kind)s of the regional infrastructure cadastre (L.R. 48/2015, SINFI), category "
+                               "%(category)s: WGS84 position, operator and technical attributes."),
+                            locale, kind=kind_name, category=category_name)
+    return title, description, category_name
 
 
 def _region_modified(session: Session, key: str) -> datetime | None:

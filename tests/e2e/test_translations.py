@@ -18,8 +18,8 @@ CATALOGUE = ROOT / "platform" / "translations" / "it" / "LC_MESSAGES"
 SOURCES = [ROOT / "platform" / "web", ROOT / "tenants", ROOT / "census", ROOT / "funding",
            ROOT / "interoperability", ROOT / "protocol", ROOT / "monitoring", ROOT / "publication"]
 METHODS = [("**/node_modules/**", "ignore"), ("**.py", "python"), ("**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None,
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2), "NC_": ((1, "c"), 2)}
 
 
 def _source_messages() -> set[str]:
