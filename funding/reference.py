@@ -4,34 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from flask_babel import gettext
-from smartregion.i18n import N_, translate
+from smartregion.i18n import N_, Labelled
 
 
-class LabelledEnum(StrEnum):
+class LabelledEnum(Labelled, StrEnum):
     """A string enum whose members carry a label: an English message translated by the catalogue."""
 
     @property
     def message(self) -> str:
         """The label's message id (English)."""
         return _LABELS[type(self).__name__][self.value]
-
-    @property
-    def label_it(self) -> str:
-        return translate(self.message, "it")
-
-    @property
-    def label_en(self) -> str:
-        return translate(self.message, "en")
-
-    @property
-    def label(self) -> str:
-        """The label in the page's language."""
-        return gettext(self.message)
-
-    def label_in(self, locale: str) -> str:
-        """The label in ``locale``, for outputs that name their language."""
-        return translate(self.message, locale)
 
     @classmethod
     def parse(cls, value: str) -> LabelledEnum:

@@ -9,7 +9,8 @@ ask for a language explicitly with ``translate`` or ``in_both``; the catalogue s
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,6 +72,72 @@ def translate(message, locale: str, *, context: str | None = None, **values) -> 
     return text % values if values else text
 
 
+class Labelled:
+    """A thing named by a message of the catalogue: its ``message`` (the English id, given by the class) read
+    in the page's language (``label``), in a named one (``label_in``), and in each (``label_it``, ``label_en``)."""
+
+    message: str
+
+    @property
+    def label(self) -> str:
+        from flask_babel import gettext
+
+        return gettext(self.message)
+
+    def label_in(self, locale: str) -> str:
+        return translate(self.message, locale)
+
+    @property
+    def label_it(self) -> str:
+        return translate(self.message, "it")
+
+    @property
+    def label_en(self) -> str:
+        return translate(self.message, "en")
+
+
 def in_both(message, *, context: str | None = None, **values) -> tuple[str, str]:
     """``message`` in Italian and in English, in that order."""
     return translate(message, "it", context=context, **values), translate(message, "en", context=context, **values)
+
+
+Rewrite = Callable[[str, str], str]
+_PLACE = re.compile(r"%\((\w+)\)s|%%")
+
+
+class Shape:
+    """A message with values, read back from the English text a service stored or raised.
+
+    The pattern is built from the message id (``%(name)s`` matches any text); ``rewrites`` write a value again
+    for the language asked for (an amount, a status word). ``read`` answers None for a text of another shape.
+    """
+
+    def __init__(self, message_id: str, pattern: str | None = None, **rewrites: Rewrite) -> None:
+        self.message_id = message_id
+        self.rewrites = rewrites
+        self.pattern = re.compile(pattern or self._pattern(message_id))
+
+    @staticmethod
+    def _pattern(message_id: str) -> str:
+        parts, seen, end = ["^"], set(), 0
+        for place in _PLACE.finditer(message_id):
+            parts.append(re.escape(message_id[end:place.start()]))
+            name = place.group(1)
+            if name is None:
+                parts.append("%")
+            elif name in seen:
+                parts.append(f"(?P={name})")
+            else:
+                seen.add(name)
+                parts.append(f"(?P<{name}>.+?)")
+            end = place.end()
+        parts.append(re.escape(message_id[end:]) + "$")
+        return "".join(parts)
+
+    def read(self, message: str, locale: str) -> str | None:
+        match = self.pattern.match(message)
+        if match is None:
+            return None
+        values = {name: self.rewrites.get(name, lambda value, _locale: value)(value, locale)
+                  for name, value in match.groupdict().items()}
+        return translate(self.message_id, locale, **values)

@@ -14,27 +14,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from smartregion.i18n import translate
+from smartregion.i18n import Labelled
 
 from funding.importers.reasons import ACTION_RATE, NONE_GIVEN
 from funding.reference import N_, Programme
 
 
 @dataclass(frozen=True)
-class ActionType:
+class ActionType(Labelled):
     code: str
     message: str  # its name, an English message of the catalogue
     rate: int
     non_profit_rate: int | None = None
     partners: int | None = None
-
-    @property
-    def label_en(self) -> str:
-        return translate(self.message, "en")
-
-    @property
-    def label_it(self) -> str:
-        return translate(self.message, "it")
 
 
 # Horizon Europe: Regulation (EU) 2021/695, art. 22 (a consortium of at least three independent legal

@@ -9,12 +9,7 @@ up as a fixed message id and shown as it is when the catalogue does not know it 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
-from smartregion.i18n import translate
-
-from funding.reference import N_
+from smartregion.i18n import N_, Shape, translate
 
 # The Funding & Tenders portal's search answer.
 TENDER = N_("tender (procurement), not a grant")
@@ -71,10 +66,6 @@ CUP_LENGTH = N_("A CUP has 15 characters, this has %(length)s")
 CUP_CHARACTERS = N_("A CUP contains only letters and digits")
 CUP_STRUCTURE = N_("Malformed CUP (letter, 2 digits, letter, 2-digit year, 9 digits)")
 
-Rewrite = Callable[[str, str], str]
-_PLACE = re.compile(r"%\((\w+)\)s|%%")
-
-
 def _word(value: str, locale: str) -> str:
     """A status the message names (``open``), in ``locale``."""
     return translate(value, locale) if value in STATUSES else value
@@ -86,40 +77,6 @@ def _actions(value: str, locale: str) -> str:
 
 def _cup_reason(value: str, locale: str) -> str:
     return translated(value, locale)
-
-
-class Shape:
-    """The English text a message id gives, read back into its values (``%(name)s`` matches any text)."""
-
-    def __init__(self, message_id: str, pattern: str | None = None, **rewrites: Rewrite) -> None:
-        self.message_id = message_id
-        self.rewrites = rewrites
-        self.pattern = re.compile(pattern or self._pattern(message_id))
-
-    @staticmethod
-    def _pattern(message_id: str) -> str:
-        parts, seen, end = ["^"], set(), 0
-        for place in _PLACE.finditer(message_id):
-            parts.append(re.escape(message_id[end:place.start()]))
-            name = place.group(1)
-            if name is None:
-                parts.append("%")
-            elif name in seen:
-                parts.append(f"(?P={name})")
-            else:
-                seen.add(name)
-                parts.append(f"(?P<{name}>.+?)")
-            end = place.end()
-        parts.append(re.escape(message_id[end:]) + "$")
-        return "".join(parts)
-
-    def read(self, message: str, locale: str) -> str | None:
-        match = self.pattern.match(message)
-        if match is None:
-            return None
-        values = {name: self.rewrites.get(name, lambda value, _locale: value)(value, locale)
-                  for name, value in match.groupdict().items()}
-        return translate(self.message_id, locale, **values)
 
 
 _CUP_REASONS = "|".join(Shape(reason).pattern.pattern[1:-1] for reason in (CUP_LENGTH, CUP_CHARACTERS, CUP_STRUCTURE))

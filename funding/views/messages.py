@@ -8,16 +8,13 @@ put into the translated message, amounts written again for the page's locale.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
 import marshmallow as ma
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
+from smartregion.i18n import N_, Shape, translate
 
 from funding.importers import reasons
 from funding.money import format_eur, parse_cents
-from funding.reference import N_
 
 # The fixed messages the funding pages receive from the validator, the services and marshmallow.
 FIXED = (
@@ -64,52 +61,44 @@ FIXED = (
 )
 
 
-def _amount(english: str) -> str:
-    """An amount the services wrote in English (``EUR 1,234.50``), as the page's language writes it."""
-    return format_eur(parse_cents(english.replace("EUR", "").strip(), decimal_comma=False), str(get_locale() or "it"))
+OR = N_("or")
 
 
-def _alternatives(english: str) -> str:
-    """``A or B`` in the page's language."""
-    word = _("or")
-    return english.replace(" or ", f" {word} ")
+def _amount(english: str, locale: str) -> str:
+    """An amount the services wrote in English (``EUR 1,234.50``), as ``locale`` writes it."""
+    return format_eur(parse_cents(english.replace("EUR", "").strip(), decimal_comma=False), locale)
 
 
-# (English shape, message id, how some values are written again for the page).
-PATTERNS: list[tuple[re.Pattern, str, dict[str, Callable[[str], str]]]] = [
-    (re.compile(r"^Unknown value (?P<value>.+); expected one of: (?P<choices>.+)$"),
-     N_("Unknown value %(value)s; expected one of: %(choices)s"), {}),
-    (re.compile(r"^Unknown value (?P<value>.+); expected any of: (?P<choices>.+)$"),
-     N_("Unknown value %(value)s; expected any of: %(choices)s"), {}),
-    (re.compile(r"^Longer than (?P<count>\d+) characters\.$"), N_("Longer than %(count)s characters."), {}),
-    (re.compile(r"^Must be between (?P<low>\d+) and (?P<high>\d+)\.$"),
-     N_("Must be between %(low)s and %(high)s."), {}),
-    (re.compile(r"^Unknown territory (?P<token>.+)\.$"), N_("Unknown territory %(token)s."), {}),
-    (re.compile(r"^Not a valid date: (?P<value>.+)\.$"), N_("Not a valid date: %(value)s."), {}),
-    (re.compile(r"^No funding line (?P<id>\d+)\.$"), N_("No funding line %(id)s."), {}),
-    (re.compile(r"^Unknown project (?P<id>\d+)\.$"), N_("Unknown project %(id)s."), {}),
-    (re.compile(r"^The funding plan totals (?P<total>.+), above the project's cost of (?P<cost>.+)\.$"),
-     N_("The funding plan totals %(total)s, above the project's cost of %(cost)s."),
-     {"total": _amount, "cost": _amount}),
-    (re.compile(r"^Version (?P<version>\d+) of the plan is approved: start a new version to change it\.$"),
-     N_("Version %(version)s of the plan is approved: start a new version to change it."), {}),
-    (re.compile(r"^Version (?P<version>\d+) of the plan is superseded: start a new version to change it\.$"),
-     N_("Version %(version)s of the plan is superseded: start a new version to change it."), {}),
-    (re.compile(r"^Version (?P<version>\d+) is still a draft\.$"), N_("Version %(version)s is still a draft."), {}),
-    (re.compile(r"^Plan (?P<series>.+) exists: start a new version of it instead\.$"),
-     N_("Plan %(series)s exists: start a new version of it instead."), {}),
-    (re.compile(r"^Funding line (?P<id>\d+) already has identifier (?P<identifier>.+)\.$"),
-     N_("Funding line %(id)s already has identifier %(identifier)s."), {}),
-    (re.compile(r"^Operational plan (?P<id>\d+) not found\.$"), N_("Operational plan %(id)s not found."), {}),
-    (re.compile(r"^The zip holds no CSV table \(it holds: (?P<names>.*)\)\.$"),
-     N_("The zip holds no CSV table (it holds: %(names)s)."), {}),
-    (re.compile(r"^The zip holds several CSV tables: (?P<names>.*)\. Send one file of projects at a time\.$"),
-     N_("The zip holds several CSV tables: %(names)s. Send one file of projects at a time."), {}),
-    (re.compile(r"^The zip cannot be read: (?P<reason>.*)$"), N_("The zip cannot be read: %(reason)s"), {}),
-    (re.compile(r"^Missing columns: (?P<columns>.*) \(the header has (?P<header>.*)\)\. "
-                r"Expected OpenCoesione's project file \(progetti\)\.$"),
-     N_("Missing columns: %(columns)s (the header has %(header)s). Expected OpenCoesione's project file (progetti)."),
-     {"columns": _alternatives}),
+def _alternatives(english: str, locale: str) -> str:
+    """``A or B`` in ``locale``."""
+    return english.replace(" or ", f" {translate(OR, locale)} ")
+
+
+# The services' and validators' messages with values, read back from their English (``funding.importers.reasons``
+# has the importers' own).
+SHAPES = [Shape(message_id) for message_id in (
+    N_("Unknown value %(value)s; expected one of: %(choices)s"),
+    N_("Unknown value %(value)s; expected any of: %(choices)s"),
+    N_("Longer than %(count)s characters."),
+    N_("Must be between %(low)s and %(high)s."),
+    N_("Unknown territory %(token)s."),
+    N_("Not a valid date: %(value)s."),
+    N_("No funding line %(id)s."),
+    N_("Unknown project %(id)s."),
+    N_("Version %(version)s of the plan is approved: start a new version to change it."),
+    N_("Version %(version)s of the plan is superseded: start a new version to change it."),
+    N_("Version %(version)s is still a draft."),
+    N_("Plan %(series)s exists: start a new version of it instead."),
+    N_("Funding line %(id)s already has identifier %(identifier)s."),
+    N_("Operational plan %(id)s not found."),
+    N_("The zip holds no CSV table (it holds: %(names)s)."),
+    N_("The zip holds several CSV tables: %(names)s. Send one file of projects at a time."),
+    N_("The zip cannot be read: %(reason)s"),
+)] + [
+    Shape(N_("The funding plan totals %(total)s, above the project's cost of %(cost)s."),
+          total=_amount, cost=_amount),
+    Shape(N_("Missing columns: %(columns)s (the header has %(header)s). Expected OpenCoesione's project file "
+             "(progetti)."), columns=_alternatives),
 ]
 
 
@@ -122,12 +111,12 @@ def say(message: str) -> str:
         return message or ""
     if message == "Choose a file to upload.":
         return pgettext("funding form", "Choose a file to upload.")  # the funding forms' own wording
-    for pattern, message_id, rewrite in PATTERNS:
-        match = pattern.match(message)
-        if match:
-            values = {name: rewrite.get(name, str)(value) for name, value in match.groupdict().items()}
-            return _(message_id, **values)
-    imported = reasons.shaped(message, str(get_locale() or "it"))
+    locale = str(get_locale() or "it")
+    for shape in SHAPES:
+        text = shape.read(message, locale)
+        if text is not None:
+            return text
+    imported = reasons.shaped(message, locale)
     return _(message) if imported is None else imported
 
 
