@@ -14,19 +14,15 @@ No target is set by the issue; the figures size the daily jobs. Last line: one J
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-import psycopg
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._platform import demo_app  # noqa: E402
 
 
 def _vat(number: int) -> str:
@@ -65,19 +61,8 @@ def _region(session) -> list[int]:
 
 
 def main() -> None:
-    admin = make_url(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    name = f"smartregion_bench_{secrets.token_hex(3)}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    var = tempfile.mkdtemp(prefix="smartregion-bench-")
-    os.environ.update({"DATABASE_URL": admin.set(database=name).render_as_string(hide_password=False),
-                       "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-                       "VAR_DIR": var, "STORAGE_DIR": f"{var}/files", "SMARTREGION_ENV": "test"})
-    try:
+    with demo_app() as served:
         from smartregion import audit, tenancy
-        from smartregion.app import create_app
-        from smartregion.cli import seed_demo, upgrade_database
         from smartregion.db import db
         from sqlalchemy import select
 
@@ -86,9 +71,7 @@ def main() -> None:
         from protocol.services import protocols
         from tenants.models import Organization
 
-        upgrade_database()
-        app = create_app()
-        seed_demo(app)
+        app = served.app
         with app.app_context(), tenancy.regional_scope(), audit.acting_as("bench"):
             session = db.new_session()
             towns = _region(session)
@@ -109,15 +92,11 @@ def main() -> None:
             session.commit()
             reports_s = time.perf_counter() - started
             session.close()
-        app.extensions["smartregion.db"].engine.dispose()
         figures = {"tenants": tenants, "timeline_ms_median": round(statistics.median(runs) * 1000, 1),
                    "timeline_cpu_ms_median": round(statistics.median(cpu) * 1000, 1),
                    "reports_issued": len(issued), "reports_s": round(reports_s, 2),
                    "reports_per_s": round(len(issued) / reports_s, 1)}
-        print(json.dumps(figures))
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
