@@ -187,10 +187,14 @@ def _paged(rows: list, has_next: bool, pagination_parameters, count) -> list:
 
 
 def paginate_compiled(compiled, params: dict | None, pagination_parameters, *, session=None) -> list:
-    """``paginate`` of a ``smartregion.db.CompiledSelect``: one page of rows (tuples in column order)."""
+    """``paginate`` of a ``smartregion.db.CompiledSelect``: one page of rows (tuples in column order).
+
+    Without a session, the page is read in the request's transaction if one is open, else alone; a page
+    counted too is read in the request's transaction with its count."""
     from smartregion.db import get_session
 
-    session = session or get_session()
+    if session is None and wants_count():
+        session = get_session()
     page, size = pagination_parameters.page, pagination_parameters.page_size
     rows = compiled.rows(session, params, limit=size + 1, offset=(page - 1) * size)
     return _paged(rows[:size], len(rows) > size, pagination_parameters, lambda: compiled.count(session, params))

@@ -142,15 +142,22 @@ class CompiledSelect:
             self._sql = (str(window.compile(dialect=dialect)), str(count.compile(dialect=dialect)))
         return self._sql
 
-    def rows(self, session: Session, params: dict | None, *, limit: int, offset: int = 0) -> list[tuple]:
+    def rows(self, session: Session | None, params: dict | None, *, limit: int, offset: int = 0) -> list[tuple]:
         """The window's rows as the driver's tuples, in the select's column order.
 
         Read on the driver's cursor: SQLAlchemy's result would describe the columns anew on every
         execution (a column object per column from the driver, then a merge), as long as the read itself.
+        Without a session, in the request's transaction when it has one open, else in one of its own
+        (``read_alone``).
         """
-        connection = session.connection()
-        window, _ = self.sql(connection.dialect)
-        return driver_rows(session, window, {**(params or {}), "page_limit": limit, "page_offset": offset})
+        parameters = {**(params or {}), "page_limit": limit, "page_offset": offset}
+        if session is None:
+            session = open_session()
+            if session is None:
+                window, _ = self.sql(db.engine.dialect)
+                return read_alone(window, parameters)
+        window, _ = self.sql(session.get_bind().dialect)
+        return driver_rows(session, window, parameters)
 
     def count(self, session: Session, params: dict | None) -> int:
         connection = session.connection()
@@ -175,6 +182,38 @@ def driver_rows(session: Session, sql: str, params: dict) -> list[tuple]:
         raise _wrapped(connection, exc, sql, params, cursor) from exc
     finally:
         cursor.close()
+
+
+def open_session() -> Session | None:
+    """The request's session when it has a transaction open, else None."""
+    session = g.get("db_session") if has_app_context() else None
+    return session if session is not None and session.in_transaction() else None
+
+
+def read_alone(sql: str, params: dict) -> list[tuple]:
+    """One reading statement (driver's SQL) in a transaction of its own, on a pooled connection, for a
+    request that has opened no transaction: BEGIN, the tenant scope, the statement and a COMMIT not waited
+    for, as in a session, without building an ORM session and its transaction for one statement."""
+    pooled = db.engine.raw_connection()
+    try:
+        connection = pooled.dbapi_connection
+        connection.set_scope(*scope_settings(), pending=True)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        connection.commit()
+        return rows
+    except psycopg.Error as exc:
+        invalidated = db.engine.dialect.is_disconnect(exc, pooled.dbapi_connection, None)
+        if invalidated:
+            pooled.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error, connection_invalidated=invalidated,
+                                  dialect=db.engine.dialect) from exc
+    finally:
+        pooled.close()
 
 
 def _wrapped(connection, exc: psycopg.Error, statement: str, parameters: dict, cursor) -> DBAPIError:
