@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from smartregion import tenancy
-from smartregion.db import Base, apply_scope, sequential_on_citus
+from smartregion.db import Base, apply_scope, driver_rows, sequential_on_citus
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -128,9 +128,15 @@ def _plain(value: Any) -> Any:
 
 def normalise(payload: dict | None) -> dict | None:
     """What the database will give back: plain JSON values only."""
+    return _normalised(payload)[0]
+
+
+def _normalised(payload: dict | None) -> tuple[dict | None, str | None]:
+    """The payload in plain JSON values, and its JSON text (what is stored)."""
     if payload is None:
-        return None
-    return json.loads(json.dumps(payload, default=_plain))
+        return None, None
+    stored = json.dumps(payload, default=_plain)
+    return json.loads(stored), stored
 
 
 def event_hash(tenant_id: int, seq: int, prev_id: int | None, at: datetime, actor: str, action: str,
@@ -144,21 +150,23 @@ def event_hash(tenant_id: int, seq: int, prev_id: int | None, at: datetime, acto
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_LOCK_HEAD = text("SELECT seq, last_event_id, last_hash FROM audit_heads WHERE tenant_id = :tenant_id FOR UPDATE")
-_NEW_HEAD = text("INSERT INTO audit_heads (tenant_id, seq, last_event_id, last_hash, anchored_seq) "
-                 "VALUES (:tenant_id, 0, 0, :genesis, 0) ON CONFLICT (tenant_id) DO NOTHING")
+# The chain's statements, in the driver's SQL: run on every audited write, they skip SQLAlchemy's
+# statement cache and result description (``smartregion.db.driver_rows``).
+_LOCK_HEAD = "SELECT seq, last_event_id, last_hash FROM audit_heads WHERE tenant_id = %(tenant_id)s FOR UPDATE"
+_NEW_HEAD = ("INSERT INTO audit_heads (tenant_id, seq, last_event_id, last_hash, anchored_seq) "
+             "VALUES (%(tenant_id)s, 0, 0, %(genesis)s, 0) ON CONFLICT (tenant_id) DO NOTHING")
 # The event and its chain's new head in one statement (one round trip), on the chain's own shard.
-_APPEND = text("""
+_APPEND = """
     WITH event AS (
         INSERT INTO audit_events (tenant_id, seq, prev_id, at, actor, action, entity_type, entity_id, before,
                                   after, prev_hash, hash)
-        VALUES (:tenant_id, :seq, :prev_id, :at, :actor, :action, :entity_type, :entity_id, CAST(:before AS jsonb),
-                CAST(:after AS jsonb), :prev_hash, :hash)
+        VALUES (%(tenant_id)s, %(seq)s, %(prev_id)s, %(at)s, %(actor)s, %(action)s, %(entity_type)s,
+                %(entity_id)s, CAST(%(before)s AS jsonb), CAST(%(after)s AS jsonb), %(prev_hash)s, %(hash)s)
         RETURNING id
     )
-    UPDATE audit_heads SET seq = :seq, last_hash = :hash, last_event_id = (SELECT id FROM event)
-    WHERE tenant_id = :tenant_id
-    RETURNING last_event_id""")
+    UPDATE audit_heads SET seq = %(seq)s, last_hash = %(hash)s, last_event_id = (SELECT id FROM event)
+    WHERE tenant_id = %(tenant_id)s
+    RETURNING last_event_id"""
 
 
 def _chain_of(tenant_id: int | None) -> int:
@@ -171,15 +179,12 @@ def _chain_of(tenant_id: int | None) -> int:
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, int | None, str]:
-    head = session.execute(_LOCK_HEAD, {"tenant_id": chain}).first()
-    if head is None:
-        session.execute(_NEW_HEAD, {"tenant_id": chain, "genesis": GENESIS})
-        head = session.execute(_LOCK_HEAD, {"tenant_id": chain}).one()
-    return head.seq, head.last_event_id or None, head.last_hash
-
-
-def _json(value: dict | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    heads = driver_rows(session, _LOCK_HEAD, {"tenant_id": chain})
+    if not heads:
+        driver_rows(session, _NEW_HEAD, {"tenant_id": chain, "genesis": GENESIS})
+        heads = driver_rows(session, _LOCK_HEAD, {"tenant_id": chain})
+    seq, last_event_id, last_hash = heads[0]
+    return seq, last_event_id or None, last_hash
 
 
 def record(session: Session, *, action: str, entity_type: str, entity_id: Any = None,
@@ -189,9 +194,10 @@ def record(session: Session, *, action: str, entity_type: str, entity_id: Any = 
     transaction; returns the event's id. Only writers of the same chain wait for each other."""
     session.flush()
     chain = _chain_of(tenant_id)
+    (before, before_json), (after, after_json) = _normalised(before), _normalised(after)
     event = {"tenant_id": chain, "at": datetime.now(UTC), "actor": actor or current_actor(), "action": action,
              "entity_type": entity_type, "entity_id": None if entity_id is None else str(entity_id),
-             "before": normalise(before), "after": normalise(after)}
+             "before": before, "after": after, "json": (before_json, after_json)}
     if tenancy.is_regional() or tenancy.current_tenant_id_or_none() is not None:
         return _append(session, event)
     # A handler outside any scope (the secretariat's work on regional tables) still writes its chain:
@@ -210,9 +216,11 @@ def _append(session: Session, event: dict) -> int:
     seq += 1
     digest = event_hash(chain, seq, prev_id, event["at"], event["actor"], event["action"], event["entity_type"],
                         event["entity_id"], event["before"], event["after"], prev_hash)
-    return session.execute(_APPEND, event | {
-        "seq": seq, "prev_id": prev_id, "before": _json(event["before"]), "after": _json(event["after"]),
-        "prev_hash": prev_hash, "hash": digest}).scalar_one()
+    before_json, after_json = event["json"]
+    ((event_id,),) = driver_rows(session, _APPEND, event | {
+        "seq": seq, "prev_id": prev_id, "before": before_json, "after": after_json, "prev_hash": prev_hash,
+        "hash": digest})
+    return event_id
 
 
 _MOVED_HEADS = text("""

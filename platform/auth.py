@@ -340,4 +340,7 @@ def enter_tenant(slug: str, *, write: bool = False, roles: tuple[str, ...] | Non
         if tenant.status == TenantStatus.SUSPENDED and not user.is_secretariat:
             raise Forbidden(f"Tenant {slug!r} is suspended: its data can be read but not changed.")
     tenancy.set_tenant(tenant.id)
+    # Held for the request: the session's identity map keeps rows only while something refers to them,
+    # and the services that look the tenant up again then find it there without a query.
+    g.entered_tenant = tenant
     return tenant

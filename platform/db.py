@@ -8,11 +8,12 @@ from typing import Any
 
 import psycopg
 from flask import Flask, current_app, g, has_app_context
+from psycopg.pq import ExecStatus
 from smartregion import tenancy
 from smartregion.scoped_connection import ScopedConnection, scope_commands
 from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, MetaData, any_, bindparam, create_engine, event, func
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -141,16 +142,88 @@ class CompiledSelect:
             self._sql = (str(window.compile(dialect=dialect)), str(count.compile(dialect=dialect)))
         return self._sql
 
-    def rows(self, session: Session, params: dict | None, *, limit: int, offset: int = 0) -> list:
-        connection = session.connection()
-        window, _ = self.sql(connection.dialect)
-        return connection.exec_driver_sql(window, {**(params or {}), "page_limit": limit,
-                                                   "page_offset": offset}).all()
+    def rows(self, session: Session | None, params: dict | None, *, limit: int, offset: int = 0) -> list[tuple]:
+        """The window's rows as the driver's tuples, in the select's column order.
+
+        Read on the driver's cursor: SQLAlchemy's result would describe the columns anew on every
+        execution (a column object per column from the driver, then a merge), as long as the read itself.
+        Without a session, in the request's transaction when it has one open, else in one of its own
+        (``read_alone``).
+        """
+        parameters = {**(params or {}), "page_limit": limit, "page_offset": offset}
+        if session is None:
+            session = open_session()
+            if session is None:
+                window, _ = self.sql(db.engine.dialect)
+                return read_alone(window, parameters)
+        window, _ = self.sql(session.get_bind().dialect)
+        return driver_rows(session, window, parameters)
 
     def count(self, session: Session, params: dict | None) -> int:
         connection = session.connection()
         _, count = self.sql(connection.dialect)
         return connection.exec_driver_sql(count, dict(params or {})).scalar()
+
+
+def driver_rows(session: Session, sql: str, params: dict) -> list[tuple]:
+    """Run a statement written in the driver's SQL (``%(name)s`` parameters) on the session's connection,
+    in its transaction and tenant scope; its rows as tuples (none for a statement that returns none).
+
+    For the most frequent statements: SQLAlchemy's execution looks the statement up in its cache and
+    describes the result's columns anew each time (a column object per column from the driver, then a
+    merge), which costs as much as the statement itself. Errors are raised as SQLAlchemy raises them.
+    """
+    connection = session.connection()
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.pgresult.status == ExecStatus.TUPLES_OK else []
+    except psycopg.Error as exc:
+        raise _wrapped(connection, exc, sql, params, cursor) from exc
+    finally:
+        cursor.close()
+
+
+def open_session() -> Session | None:
+    """The request's session when it has a transaction open, else None."""
+    session = g.get("db_session") if has_app_context() else None
+    return session if session is not None and session.in_transaction() else None
+
+
+def read_alone(sql: str, params: dict) -> list[tuple]:
+    """One reading statement (driver's SQL) in a transaction of its own, on a pooled connection, for a
+    request that has opened no transaction: BEGIN, the tenant scope, the statement and a COMMIT not waited
+    for, as in a session, without building an ORM session and its transaction for one statement."""
+    pooled = db.engine.raw_connection()
+    try:
+        connection = pooled.dbapi_connection
+        connection.set_scope(*scope_settings(), pending=True)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        connection.commit()
+        return rows
+    except psycopg.Error as exc:
+        invalidated = db.engine.dialect.is_disconnect(exc, pooled.dbapi_connection, None)
+        if invalidated:
+            pooled.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error, connection_invalidated=invalidated,
+                                  dialect=db.engine.dialect) from exc
+    finally:
+        pooled.close()
+
+
+def _wrapped(connection, exc: psycopg.Error, statement: str, parameters: dict, cursor) -> DBAPIError:
+    """A driver's error as SQLAlchemy raises it (``OperationalError``, ``IntegrityError``...), with the
+    connection invalidated when the server is gone, as SQLAlchemy does for its own statements."""
+    invalidated = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+    if invalidated:
+        connection.invalidate(exc)
+    return DBAPIError.instance(statement, parameters, exc, psycopg.Error, connection_invalidated=invalidated,
+                               dialect=connection.dialect)
 
 
 def get_session() -> Session:

@@ -102,7 +102,7 @@ def _finish(response):
     if request_id:
         response.headers[HEADER] = request_id
     started = g.get("request_started")
-    if started is not None and not request.path.startswith("/static/"):
+    if started is not None and log.isEnabledFor(logging.INFO) and not request.path.startswith("/static/"):
         log.info("%s %s %s %.1fms", request.method, request.path, response.status_code,
                  (time.perf_counter() - started) * 1000)
     return response

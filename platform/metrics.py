@@ -54,10 +54,24 @@ def _observe(response):
     if started is None or request.path.startswith("/static/"):
         return response
     # The route's pattern, never the raw path: one series per endpoint, whatever the ids in the URL.
-    endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    REQUEST_SECONDS.labels(request.method, endpoint).observe(time.perf_counter() - started)
-    RESPONSES.labels(request.method, endpoint, str(response.status_code)).inc()
+    rule = request.url_rule
+    endpoint = rule.rule if rule is not None else "unmatched"
+    method = request.method
+    _series(REQUEST_SECONDS, method, endpoint).observe(time.perf_counter() - started)
+    _series(RESPONSES, method, endpoint, str(response.status_code)).inc()
     return response
+
+
+_SERIES: dict[tuple, object] = {}
+
+
+def _series(metric, *labels: str):
+    """The metric's child of these labels, kept: ``labels()`` checks and locks on every call."""
+    key = (metric, *labels)
+    child = _SERIES.get(key)
+    if child is None:
+        child = _SERIES.setdefault(key, metric.labels(*labels))
+    return child
 
 
 @bp.get("/metrics")

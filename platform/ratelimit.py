@@ -8,7 +8,7 @@ or ``upload`` (a function or a MethodView class); the limits come from the confi
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -66,10 +66,7 @@ def init_app(app: Flask) -> None:
     config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter = Limiter(key_func=_caller, app=app)
     app.extensions["smartregion.limiter"] = limiter
-    if not (config.get("RATELIMIT_DEFAULT") or config.get("RATELIMIT_APPLICATION")):
-        # Only the marked views are limited, and their wrappers check their own limits: the hook that
-        # looks for default limits before every request would find none, at a cost on every read.
-        app.before_request_funcs[None].remove(limiter._check_request_limit)
+    limited = set()
     for endpoint, view in list(app.view_functions.items()):
         marked = _kind_of(view)
         if marked is None:
@@ -78,6 +75,35 @@ def init_app(app: Flask) -> None:
         # Logins and tokens are counted per address whoever asks: the caller is not known yet.
         key = get_remote_address if kind in ("login", "token") else _caller
         app.view_functions[endpoint] = limiter.limit(config[KINDS[kind]], key_func=key, methods=methods)(view)
+        limited.add(endpoint)
+    if not (config.get("RATELIMIT_DEFAULT") or config.get("RATELIMIT_APPLICATION")):
+        _only_for(app, limiter, limited)
+
+
+def _only_for(app: Flask, limiter: Limiter, limited: set[str]) -> None:
+    """Run the limiter's hooks on the limited views' requests only.
+
+    Only the marked views are limited and their wrappers check their own limits: the hook that looks
+    for default limits before every request would find none, and the hooks that write the
+    ``X-RateLimit-*`` headers and clear the limiter's state after a request have nothing to do on
+    another view's request, at a cost on every read.
+    """
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    after = app.after_request_funcs[None]
+    index, inject = next((i, f) for i, f in enumerate(after) if getattr(f, "args", None) == (limiter,))
+
+    def inject_headers(response):
+        return inject(response) if request.endpoint in limited else response
+
+    after[index] = inject_headers
+    teardown = app.teardown_request_funcs[None]
+    index, release = next((i, f) for i, f in enumerate(teardown) if getattr(f, "__self__", None) is limiter)
+
+    def release_context(exc):
+        if request.endpoint in limited:
+            release(exc)
+
+    teardown[index] = release_context
 
 
 def reset(app: Flask) -> None:

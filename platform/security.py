@@ -53,20 +53,27 @@ def content_security_policy(app: Flask) -> str:
 
 
 def _set_headers(response: Response) -> Response:
+    # Each header is added unless the response set its own: the names present are looked up once, not
+    # scanned for once per header.
     headers = response.headers
-    if response.mimetype == "text/html":
-        headers.setdefault("Content-Security-Policy", current_app.extensions["smartregion.csp"])
-    else:
-        # Anything else (JSON, files, problem details) is never a page: nothing in it may run.
-        headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config["ENV"] == "production":
-        seconds = current_app.config["HSTS_SECONDS"]
-        headers.setdefault("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")
+    present = {name.lower() for name in headers.keys()}
+    defaults = current_app.extensions["smartregion.security_headers"]
+    for name, value in defaults["page" if response.mimetype == "text/html" else "other"]:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
+
+
+def default_headers(app: Flask) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The headers every response carries unless it set its own: for pages, and for anything else."""
+    common = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+              ("Referrer-Policy", "strict-origin-when-cross-origin"), ("Cross-Origin-Opener-Policy", "same-origin")]
+    if app.config["ENV"] == "production":
+        seconds = app.config["HSTS_SECONDS"]
+        common.append(("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains"))
+    # Anything but a page (JSON, files, problem details) is never a page: nothing in it may run.
+    return {"page": (("Content-Security-Policy", app.extensions["smartregion.csp"]), *common),
+            "other": (("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"), *common)}
 
 
 def safe_redirect_target(target: str | None, default: str) -> str:
@@ -104,5 +111,6 @@ def document_response(body: str | bytes, **kwargs) -> Response:
 
 def init_app(app: Flask) -> None:
     app.extensions["smartregion.csp"] = content_security_policy(app)
+    app.extensions["smartregion.security_headers"] = default_headers(app)
     session_cookie_settings(app)
     app.after_request(_set_headers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from smartregion import audit, jobs
+from smartregion import audit, jobs, tenancy
 from smartregion.db import CompiledSelect
 from smartregion.errors import Conflict, NotFound, Unprocessable, found, get_or_404
 from sqlalchemy import ARRAY, Select, String, any_, bindparam, func, select
@@ -179,27 +179,37 @@ def tenant_list(*, slugs: tuple[str, ...] | None = None) -> tuple[CompiledSelect
     return _SOME_TENANTS, {"slugs": list(slugs)}
 
 
-def _iso(value):
-    return None if value is None else value.isoformat()
-
-
 def tenant_items(rows) -> list[dict]:
-    """The rows of ``tenant_rows_query`` as ``TenantSchema`` dumps their tenants."""
+    """The rows of ``tenant_list`` (tuples in its columns' order) as ``TenantSchema`` dumps their tenants."""
+    tenant_fields, organization_fields = _TENANT_FIELDS, _ORGANIZATION_FIELDS
+    width, organization_width = len(tenant_fields), len(organization_fields)
+    municipality_at = width + 1  # after the tenant's fields and its created_at
+    lead_at = municipality_at + organization_width
     items = []
     for row in rows:
-        values = row._mapping
-        item = {name: values[name] for name in _TENANT_FIELDS}
+        item = dict(zip(tenant_fields, row[:width], strict=True))
         item["joined_on"] = _iso(item["joined_on"])
-        for prefix, key in (("m_", "municipality"), ("l_", "lead_company")):
-            organization = {name: values[prefix + name] for name in _ORGANIZATION_FIELDS}
-            organization["created_at"] = _iso(organization["created_at"])
-            item[key] = organization
-        item["created_at"] = _iso(values["created_at"])
+        municipality = dict(zip(organization_fields, row[municipality_at:lead_at], strict=True))
+        municipality["created_at"] = _iso(municipality["created_at"])
+        lead = dict(zip(organization_fields, row[lead_at:], strict=True))
+        lead["created_at"] = _iso(lead["created_at"])
+        item["municipality"], item["lead_company"] = municipality, lead
+        item["created_at"] = _iso(row[width])
         items.append(item)
     return items
 
 
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
 def get_tenant(session: Session, slug: str) -> Tenant:
+    current = tenancy.current_tenant_id_or_none()
+    if current is not None:
+        # A request acting in this tenant loaded its row when it entered it: no second query for it.
+        loaded = session.identity_map.get(Session.identity_key(Tenant, current))
+        if loaded is not None and loaded.slug == slug:
+            return loaded
     return found(session.scalar(select(Tenant).where(Tenant.slug == slug)), f"Tenant {slug!r} not found.")
 
 
