@@ -89,21 +89,27 @@ def _only_for(app: Flask, limiter: Limiter, limited: set[str]) -> None:
     another view's request, at a cost on every read.
     """
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # The two hooks are found by what Flask-Limiter registers; a release that registers them otherwise
+    # keeps them running on every request, as before (slower, the same behaviour).
     after = app.after_request_funcs[None]
-    index, inject = next((i, f) for i, f in enumerate(after) if getattr(f, "args", None) == (limiter,))
+    found = next(((i, f) for i, f in enumerate(after) if getattr(f, "args", None) == (limiter,)), None)
+    if found is not None:
+        index, inject = found
 
-    def inject_headers(response):
-        return inject(response) if request.endpoint in limited else response
+        def inject_headers(response):
+            return inject(response) if request.endpoint in limited else response
 
-    after[index] = inject_headers
+        after[index] = inject_headers
     teardown = app.teardown_request_funcs[None]
-    index, release = next((i, f) for i, f in enumerate(teardown) if getattr(f, "__self__", None) is limiter)
+    found = next(((i, f) for i, f in enumerate(teardown) if getattr(f, "__self__", None) is limiter), None)
+    if found is not None:
+        index, release = found
 
-    def release_context(exc):
-        if request.endpoint in limited:
-            release(exc)
+        def release_context(exc):
+            if request.endpoint in limited:
+                release(exc)
 
-    teardown[index] = release_context
+        teardown[index] = release_context
 
 
 def reset(app: Flask) -> None:
