@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext, lazy_pgettext, pgettext
-from smartregion.i18n import N_, translate
+from flask_babel import gettext, pgettext
+from smartregion.i18n import N_, NC_, translate
 
 from .values import fold, normalize_header
 
@@ -303,16 +303,14 @@ URBAN_TREES = Kind(
     smart_data_model=None,
 )
 
-# A charging station's "Name" is its «Denominazione», not the pages' «Nome». pybabel reads a message's
-# context from a pgettext call only, so the message is declared to the catalogue here.
+# A charging station's "Name" is its «Denominazione», not the pages' «Nome»: a message in its own context.
 CHARGING_STATION = "charging station"
-_IN_CONTEXT = (lazy_pgettext("charging station", "Name"),)
 
 EV_CHARGING = Kind(
     "ev-charging", N_("EV charging points"), "point",
     (
         ASSET_ID, LATITUDE, LONGITUDE, X, Y,
-        Field("name", N_("Name"), "text", False,
+        Field("name", NC_("charging station", "Name"), "text", False,
               ("nome", "denominazione", "nome_stazione", "station_name", "title"), example="Piazza della Libertà",
               context=CHARGING_STATION),
         Field("power_kw", N_("Power (kW)"), "number", False,
